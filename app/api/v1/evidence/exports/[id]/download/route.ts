@@ -1,0 +1,39 @@
+import { createReadStream } from "node:fs";
+import { Readable } from "node:stream";
+import { requestContext, withPermission } from "@/lib/auth/guard";
+import { exportFileName } from "@/lib/evidence/export-view";
+import { evidenceDepsOf } from "@/lib/integrity/scheduler";
+import { getRuntime } from "@/lib/server/runtime";
+import { recordEvidenceDownload } from "@/lib/services/evidence";
+import { ServiceInputError } from "@/lib/services/users";
+
+export const dynamic = "force-dynamic";
+
+/** The finished bundle, streamed from DATA_DIR/exports; only for the person who exported it. Logged (evidence.download). */
+export const GET = withPermission(
+  async (_req, { user, params }) => {
+    const runtime = await getRuntime();
+    try {
+      const { path, record } = await recordEvidenceDownload(evidenceDepsOf(runtime), {
+        id: params.id ?? "",
+        actor: { id: user.id, email: user.email, name: user.name, role: user.role, ...(await requestContext()) },
+      });
+      const body = Readable.toWeb(createReadStream(path)) as ReadableStream<Uint8Array>;
+      return new Response(body, {
+        headers: {
+          "content-type": "application/zip",
+          "content-disposition": `attachment; filename="${exportFileName(record)}"`,
+          ...(record.fileSize ? { "content-length": String(record.fileSize) } : {}),
+          "cache-control": "no-store",
+          "x-content-type-options": "nosniff",
+        },
+      });
+    } catch (error) {
+      if (error instanceof ServiceInputError) {
+        return Response.json({ error: error.status === 404 ? "not_found" : "not_ready", message: error.message }, { status: error.status });
+      }
+      throw error;
+    }
+  },
+  { requiredPermissions: ["evidence.export"] },
+);

@@ -1,0 +1,58 @@
+import { listEvidenceExports } from "@/db/queries/evidence-exports";
+import { requestContext, withPermission } from "@/lib/auth/guard";
+import { toExportView } from "@/lib/evidence/export-view";
+import { exportRequestSchema, selectionFromRequest } from "@/lib/evidence/request-selection";
+import { wakeIntegrityJobs } from "@/lib/integrity/scheduler";
+import { getRuntime } from "@/lib/server/runtime";
+import { requestEvidenceExport } from "@/lib/services/evidence";
+import { ServiceInputError } from "@/lib/services/users";
+
+export const dynamic = "force-dynamic";
+
+/** The signed-in user's own exports, newest first. */
+export const GET = withPermission(
+  async (_req, { user }) => {
+    const { db } = await getRuntime();
+    const rows = await listEvidenceExports(db, { requestedById: user.id, limit: 20 });
+    return Response.json({ exports: rows.map(toExportView) }, { headers: { "cache-control": "no-store" } });
+  },
+  { requiredPermissions: ["evidence.export"] },
+);
+
+/**
+ * Starts an evidence export in the background: body `{"query":"<decisions list query>"}` or
+ * `{"ids":[...]}`. 202 with the export; poll /api/v1/evidence/exports/{id}, then download.
+ */
+export const POST = withPermission(
+  async (req, { user }) => {
+    let json: unknown;
+    try {
+      json = await req.json();
+    } catch {
+      return Response.json({ error: "invalid_json", message: "The body must be JSON: {\"query\": \"...\"} or {\"ids\": [...]}." }, { status: 400 });
+    }
+    const body = exportRequestSchema.safeParse(json);
+    if (!body.success) {
+      const issue = body.error.issues[0];
+      return Response.json(
+        { error: "invalid_request", message: issue ? `${issue.path.join(".") || "body"}: ${issue.message}` : "Invalid request" },
+        { status: 400 },
+      );
+    }
+    const { db } = await getRuntime();
+    try {
+      const record = await requestEvidenceExport(db, {
+        selection: selectionFromRequest(body.data, new Date()),
+        actor: { id: user.id, email: user.email, name: user.name, role: user.role, ...(await requestContext()) },
+      });
+      await wakeIntegrityJobs("export");
+      return Response.json({ export: toExportView(record) }, { status: 202 });
+    } catch (error) {
+      if (error instanceof ServiceInputError) {
+        return Response.json({ error: "invalid_request", message: error.message, fields: error.fieldErrors }, { status: error.status });
+      }
+      throw error;
+    }
+  },
+  { requiredPermissions: ["evidence.export"] },
+);

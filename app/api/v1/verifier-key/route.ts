@@ -1,0 +1,7 @@
+import { createVerifierKeyHandler } from "@/lib/api/published";
+import { getRuntime } from "@/lib/server/runtime";
+
+// Public by design: anyone may check the published checkpoints with this key.
+export const dynamic = "force-dynamic";
+
+export const GET = createVerifierKeyHandler({ getVerifierKey: async () => (await getRuntime()).verifierKey });

@@ -1,0 +1,41 @@
+import { randomUUID } from "node:crypto";
+import { sql } from "drizzle-orm";
+import { openDatabase, queryRows } from "../../db/client";
+import { decisions } from "../../db/schema";
+import { generateDemoStatements } from "../../lib/demo/generate-demo-statements";
+import { leafHashOf } from "../../lib/ledger/hash-node";
+import { canonicalize } from "../../lib/ledger/jcs";
+import { contentWithoutServerFields, deriveDecisionColumns, prepareStatement, validateStatement } from "../../lib/ledger/statement";
+import { authorityOf } from "../../lib/ledger/store/append-decisions";
+import { extendLog, insertLogEntries, lockLog, readLogHead } from "../../lib/ledger/store/log-append";
+const url = `postgres://postgres@127.0.0.1:5432/${process.env.DBNAME}`;
+const d = await openDatabase({ url });
+const db = d.db;
+const pool = generateDemoStatements({ count: 10000, now: new Date(), days: 90, seed: 9 }).map((s) => ({ ...s, id: crypto.randomUUID() }));
+const T: Record<string, number> = {};
+const tick = async <X>(k: string, f: () => Promise<X> | X): Promise<X> => { const t = performance.now(); const r = await f(); T[k] = (T[k] ?? 0) + performance.now() - t; return r; };
+for (let i = 0; i < pool.length; i += 1000) {
+  const batch = pool.slice(i, i + 1000);
+  const now = new Date();
+  const stored = now.toISOString();
+  const authority = authorityOf({ name: "prof" });
+  const valid = await tick("validate", () => batch.map((s) => validateStatement(s)));
+  const prepared = await tick("prepare", () => valid.map((v: any) => prepareStatement(v.statement, { id: v.statement.id ?? randomUUID(), stored, authority })));
+  const canon = await tick("canonicalize", () => prepared.map((p) => canonicalize(p)));
+  await tick("content-canon", () => prepared.map((p) => canonicalize(contentWithoutServerFields(p))));
+  const leaves = await tick("leafhash", () => canon.map((c) => leafHashOf(c)));
+  await db.transaction(async (tx) => {
+    await tick("lock", () => lockLog(tx, "decisions"));
+    const idList = sql.join(prepared.map((p) => sql`${p.id!}::uuid`), sql`, `);
+    await tick("readExisting", () => queryRows(tx, sql`select e.entry_id, e.seq, e.leaf_hash, d.canonical from log_entries e join decisions d on d.seq = e.seq and d.recorded_at = e.recorded_at where e.log_id = 'decisions' and e.entry_id = any(string_to_array(${prepared.map((p) => p.id).join(",")}, ',')::uuid[])`));
+    const head = await tick("readHead", () => readLogHead(tx, "decisions"));
+    const { appended, nodes } = await tick("extendLog", () => extendLog(head, prepared.map((p, k) => ({ entryId: p.id!, recordedAt: now, leafHash: leaves[k]! }))));
+    await tick("partition", () => queryRows(tx, sql`select ledger_ensure_decisions_partition(${now.toISOString()}::timestamptz)`));
+    await tick("insertLogEntries", () => insertLogEntries(tx, "decisions", appended, nodes));
+    const rows = await tick("derive", () => prepared.map((p, k) => ({ seq: appended[k]!.seq, id: p.id!, recordedAt: now, canonical: canon[k]!, statement: p, writer: "prof", ...deriveDecisionColumns(p) })));
+    await tick("insertDecisions", async () => { for (let j = 0; j < rows.length; j += 500) await tx.insert(decisions).values(rows.slice(j, j + 500)); });
+  });
+}
+const total = Object.values(T).reduce((a, b) => a + b, 0);
+for (const [k, v] of Object.entries(T)) console.log(k.padEnd(18), (v / 10).toFixed(1), "ms/batch", (v / total * 100).toFixed(1) + "%");
+await d.close();

@@ -1,0 +1,169 @@
+"use client";
+
+import Link from "next/link";
+import { useQueryStates } from "nuqs";
+import { useEffect, useId, useRef, useState } from "react";
+import { Alert } from "@/components/ui/alert";
+import { Button, buttonClasses } from "@/components/ui/button";
+import type { ExportView } from "@/lib/evidence/export-view";
+import { decisionsSearchParams, serializeDecisionsSearchParams } from "@/lib/search-params/decisions";
+
+const POLL_MS = 1000;
+
+function formatBytes(n: number): string {
+  if (n < 1024) return `${n} bytes`;
+  if (n < 1024 * 1024) return `${(n / 1024).toFixed(0)} KB`;
+  return `${(n / 1024 / 1024).toFixed(1)} MB`;
+}
+
+/**
+ * "Export evidence" for the decisions list toolbar: exports the current view (its filters,
+ * read from the URL through the list's own nuqs parsers) or the rows selected in it, as a
+ * verifiable evidence bundle. The bundle is built in the background on the server; this
+ * button shows its progress and offers the download when it is ready.
+ */
+export function ExportButton({ selectedIds = [] }: { selectedIds?: readonly string[] }) {
+  const [params] = useQueryStates(decisionsSearchParams);
+  const [open, setOpen] = useState(false);
+  const [choice, setChoice] = useState<"view" | "selected">("view");
+  const [job, setJob] = useState<ExportView | null>(null);
+  const [error, setError] = useState<string | null>(null);
+  const [starting, setStarting] = useState(false);
+  const panelId = useId();
+  const panelRef = useRef<HTMLDivElement>(null);
+  const useSelected = choice === "selected" && selectedIds.length > 0;
+
+  useEffect(() => {
+    if (!job || job.finished) return;
+    let stopped = false;
+    const timer = setTimeout(async () => {
+      try {
+        const res = await fetch(`/api/v1/evidence/exports/${job.id}`, { cache: "no-store" });
+        if (!res.ok) throw new Error(`the server answered ${res.status}`);
+        if (!stopped) setJob((await res.json()) as ExportView);
+      } catch (e) {
+        if (!stopped) setError(`Could not read the export's progress (${(e as Error).message}). Retrying…`);
+        if (!stopped) setJob({ ...job });
+      }
+    }, POLL_MS);
+    return () => {
+      stopped = true;
+      clearTimeout(timer);
+    };
+  }, [job]);
+
+  useEffect(() => {
+    if (open) panelRef.current?.focus();
+  }, [open]);
+
+  async function start() {
+    setStarting(true);
+    setError(null);
+    try {
+      const body = useSelected ? { ids: [...selectedIds] } : { query: serializeDecisionsSearchParams(params) };
+      const res = await fetch("/api/v1/evidence/exports", {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify(body),
+      });
+      const json = (await res.json().catch(() => ({}))) as { export?: ExportView; message?: string };
+      if (!res.ok || !json.export) throw new Error(json.message ?? `the server answered ${res.status}`);
+      setJob(json.export);
+    } catch (e) {
+      setError(`The export could not start: ${(e as Error).message}`);
+    } finally {
+      setStarting(false);
+    }
+  }
+
+  const percent =
+    job && job.recordsTotal ? Math.min(100, Math.floor((job.recordsDone / job.recordsTotal) * 100)) : job?.status === "ready" ? 100 : 0;
+
+  return (
+    <div className="relative inline-block text-left">
+      <Button variant="secondary" aria-expanded={open} aria-controls={panelId} onClick={() => setOpen((o) => !o)}>
+        Export evidence
+      </Button>
+      {open ? (
+        <div
+          id={panelId}
+          ref={panelRef}
+          tabIndex={-1}
+          role="region"
+          aria-label="Export evidence"
+          className="absolute right-0 z-20 mt-2 w-[26rem] max-w-[90vw] space-y-3 rounded-lg border border-slate-200 bg-white p-4 text-sm shadow-lg focus:outline-none"
+        >
+          <p className="text-slate-700">
+            Creates a .zip bundle with the records, proof that each is in the signed ledger, a printable report and instructions, so a
+            third party can check them on their own computer.
+          </p>
+          {selectedIds.length > 0 ? (
+            <fieldset className="space-y-1">
+              <legend className="font-medium text-slate-800">What to export</legend>
+              <label className="flex items-center gap-2">
+                <input type="radio" name={`${panelId}-choice`} checked={choice === "selected"} onChange={() => setChoice("selected")} />
+                The {selectedIds.length.toLocaleString("en-US")} selected decision{selectedIds.length === 1 ? "" : "s"}
+              </label>
+              <label className="flex items-center gap-2">
+                <input type="radio" name={`${panelId}-choice`} checked={choice === "view"} onChange={() => setChoice("view")} />
+                Everything matching the current filters
+              </label>
+            </fieldset>
+          ) : (
+            <p className="text-slate-600">Exports every decision matching the current filters.</p>
+          )}
+          {!job || job.finished ? (
+            <Button onClick={start} disabled={starting}>
+              {starting ? "Starting…" : job ? "Export again" : "Create evidence bundle"}
+            </Button>
+          ) : null}
+          {job ? (
+            <div className="space-y-2" data-testid="export-status" data-status={job.status}>
+              <p className="text-slate-700">{job.description}</p>
+              {!job.finished ? (
+                <>
+                  <div
+                    role="progressbar"
+                    aria-label="Export progress"
+                    aria-valuemin={0}
+                    aria-valuemax={100}
+                    aria-valuenow={percent}
+                    className="h-2.5 w-full overflow-hidden rounded-full bg-slate-200"
+                  >
+                    <div className="h-full rounded-full bg-sky-600 transition-[width]" style={{ width: `${percent}%` }} />
+                  </div>
+                  <p className="text-slate-600" aria-live="polite">
+                    {job.status === "queued"
+                      ? "Waiting to start…"
+                      : `${job.recordsDone.toLocaleString("en-US")} of ${job.recordsTotal?.toLocaleString("en-US") ?? "…"} records written`}
+                  </p>
+                </>
+              ) : job.status === "ready" && job.downloadUrl ? (
+                <Alert tone="success" title="The bundle is ready">
+                  <p>
+                    {job.recordsTotal?.toLocaleString("en-US")} records
+                    {job.fileSize ? `, ${formatBytes(job.fileSize)}` : ""}.
+                    {job.personalData === "withheld" ? " Personal data was withheld (masked) because your role may not see it." : ""}
+                  </p>
+                  <div className="mt-2 flex flex-wrap gap-2">
+                    <a href={job.downloadUrl} download={job.fileName} className={buttonClasses("primary", "sm")} data-testid="download-bundle">
+                      Download {job.fileName}
+                    </a>
+                    <Link href="/verify-bundle" className={buttonClasses("secondary", "sm")}>
+                      Verify a bundle
+                    </Link>
+                  </div>
+                </Alert>
+              ) : (
+                <Alert tone="error" title="The export failed">
+                  {job.error ?? "No details."}
+                </Alert>
+              )}
+            </div>
+          ) : null}
+          {error ? <p className="text-amber-800">{error}</p> : null}
+        </div>
+      ) : null}
+    </div>
+  );
+}

@@ -1,0 +1,19 @@
+import { roleHas, type Permission, type Role } from "@/lib/auth/permissions";
+
+export interface NavItem {
+  href: string;
+  label: string;
+  /** Shown when the role has any of these. The pages check again on every request. */
+  anyOf: Permission[];
+}
+
+export const NAV_ITEMS: NavItem[] = [
+  { href: "/decisions", label: "Decisions", anyOf: ["decisions.read"] },
+  { href: "/integrity", label: "Integrity", anyOf: ["integrity.read"] },
+  { href: "/access-log", label: "Access log", anyOf: ["access_log.read"] },
+  { href: "/admin", label: "Admin", anyOf: ["users.manage", "api_keys.manage"] },
+];
+
+export function navigationFor(role: Role): NavItem[] {
+  return NAV_ITEMS.filter((item) => item.anyOf.some((p) => roleHas(role, p)));
+}

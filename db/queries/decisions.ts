@@ -1,0 +1,587 @@
+/**
+ * Read functions of the decision explorer (`verbEntity(db, params)`). Filtering, sorting and
+ * paging all happen in the database:
+ *
+ *  - every filter maps onto an index that ends in (occurred_at DESC, seq DESC), see
+ *    db/schema/decisions.ts, so the newest N matches are read in order and reading stops
+ *    after N (no sort of the whole match set);
+ *  - pages are KEYSET pages: a cursor holds the (sort value, seq) of the row a page starts
+ *    next to, and the page condition is a row comparison the index can start at. seq is
+ *    unique, so (value, seq) is a total order: no row is skipped or repeated between pages,
+ *    however many rows arrive in the meantime;
+ *  - counts are exact up to COUNT_CAP and honest above it ("more than 10,000").
+ *
+ * Timestamps leave the database as text with microsecond precision (Postgres keeps µs, a
+ * JS Date only ms): a cursor built from a Date could land between two rows of the same
+ * millisecond and skip one.
+ */
+import { sql, type SQL } from "drizzle-orm";
+import { queryRows, type Db } from "../client";
+import { toHex } from "../../lib/ledger/bytes";
+import type { ActorType, HumanReview, XapiStatement } from "../../lib/ledger/statement";
+import { ACTOR_TYPES } from "../../lib/ledger/statement";
+import { readLatestCheckpoint } from "../../lib/ledger/store/create-checkpoint";
+import { readInclusionProof } from "../../lib/ledger/store/merkle-store";
+import type { DecisionCursor, DecisionFilters, DecisionSort, SortKey } from "../../lib/search-params/decisions";
+
+export const COUNT_CAP = 10_000;
+export const MAX_PAGE_SIZE = 200;
+
+/** One row of the list: the derived columns only (never the statement itself). */
+export interface DecisionListRow {
+  id: string;
+  seq: number;
+  /** ISO 8601 UTC with microseconds. */
+  occurredAt: string;
+  recordedAt: string;
+  actorType: ActorType;
+  actorName: string | null;
+  aiSystem: string | null;
+  modelName: string | null;
+  modelVersion: string | null;
+  verb: string;
+  entityType: string | null;
+  entityId: string | null;
+  outcome: string | null;
+  confidence: number | null;
+  latencyMs: number | null;
+  sessionId: string | null;
+  reviewerName: string | null;
+  humanReview: HumanReview;
+  errorState: boolean;
+}
+
+export interface DecisionPage {
+  rows: DecisionListRow[];
+  /** Cursor of the following page, or null on the last page. */
+  nextCursor: DecisionCursor | null;
+  /** Cursor of the preceding page, or null on the first page. */
+  prevCursor: DecisionCursor | null;
+}
+
+const ts = (column: string) => sql.raw(`to_char(${column} at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')`);
+
+const LIST_COLUMNS = sql`d.id, d.seq, ${ts("d.occurred_at")} as occurred_at, ${ts("d.recorded_at")} as recorded_at,
+  d.actor_type, d.actor_name, d.ai_system, d.model_name, d.model_version, d.verb, d.entity_type, d.entity_id,
+  d.outcome, d.confidence, d.latency_ms, d.session_id, d.reviewer_name, d.human_review, d.error_state`;
+
+interface RawListRow {
+  id: string;
+  seq: string | number;
+  occurred_at: string;
+  recorded_at: string;
+  actor_type: string;
+  actor_name: string | null;
+  ai_system: string | null;
+  model_name: string | null;
+  model_version: string | null;
+  verb: string;
+  entity_type: string | null;
+  entity_id: string | null;
+  outcome: string | null;
+  confidence: string | number | null;
+  latency_ms: string | number | null;
+  session_id: string | null;
+  reviewer_name: string | null;
+  human_review: string;
+  error_state: boolean;
+}
+
+function toListRow(r: RawListRow): DecisionListRow {
+  return {
+    id: r.id,
+    seq: Number(r.seq),
+    occurredAt: r.occurred_at,
+    recordedAt: r.recorded_at,
+    actorType: r.actor_type as ActorType,
+    actorName: r.actor_name,
+    aiSystem: r.ai_system,
+    modelName: r.model_name,
+    modelVersion: r.model_version,
+    verb: r.verb,
+    entityType: r.entity_type,
+    entityId: r.entity_id,
+    outcome: r.outcome,
+    confidence: r.confidence === null ? null : Number(r.confidence),
+    latencyMs: r.latency_ms === null ? null : Number(r.latency_ms),
+    sessionId: r.session_id,
+    reviewerName: r.reviewer_name,
+    humanReview: r.human_review as HumanReview,
+    errorState: r.error_state,
+  };
+}
+
+function list(values: readonly string[]): SQL {
+  return sql.join(
+    values.map((v) => sql`${v}`),
+    sql`, `,
+  );
+}
+
+function escapeLike(text: string): string {
+  return text.replace(/[\\%_]/g, (c) => "\\" + c);
+}
+
+/** The WHERE clause for a set of filters (always valid SQL, `true` when nothing is set). */
+export function decisionFilterSql(f: DecisionFilters): SQL {
+  const parts: SQL[] = [];
+  if (f.from) parts.push(sql`d.occurred_at >= ${f.from.toISOString()}::timestamptz`);
+  if (f.to) parts.push(sql`d.occurred_at < ${f.to.toISOString()}::timestamptz`);
+  if (f.entityType) parts.push(sql`d.entity_type = ${f.entityType}`);
+  if (f.entityId) {
+    if (f.entityMatch === "prefix") {
+      // The ~>=~ / ~<~ bounds are what the text_pattern_ops index starts and stops at (they
+      // hold for any plan, generic or not); LIKE keeps the match exact.
+      parts.push(
+        sql`d.entity_id ~>=~ ${f.entityId} and d.entity_id ~<~ ${f.entityId + "\u{10FFFF}"} and d.entity_id like ${escapeLike(f.entityId) + "%"}`,
+      );
+    } else {
+      parts.push(sql`d.entity_id = ${f.entityId}`);
+    }
+  }
+  if (f.actorTypes.length > 0) parts.push(sql`d.actor_type in (${list(f.actorTypes)})`);
+  if (f.aiSystems.length > 0) parts.push(sql`d.ai_system in (${list(f.aiSystems)})`);
+  if (f.modelVersions.length > 0) parts.push(sql`d.model_version in (${list(f.modelVersions)})`);
+  if (f.verbs.length > 0) parts.push(sql`d.verb in (${list(f.verbs)})`);
+  if (f.outcomes.length > 0) parts.push(sql`d.outcome in (${list(f.outcomes)})`);
+  if (f.humanReview.length > 0) parts.push(sql`d.human_review in (${list(f.humanReview)})`);
+  if (f.sessionId) parts.push(sql`d.session_id = ${f.sessionId}`);
+  if (f.confidenceMin !== null || f.confidenceMax !== null) {
+    // Written on the sort-index expression so a narrow range is an index range. The lower
+    // bound is at least -1 (the smallest valid score), which also excludes missing values.
+    const lo = Math.max(-1, f.confidenceMin ?? -1);
+    const hi = f.confidenceMax ?? 1;
+    parts.push(sql`coalesce(d.confidence, ${sql.raw(String(NO_CONFIDENCE))}) between ${lo}::float8 and ${hi}::float8`);
+  }
+  if (f.text) {
+    // Same expression as decisions_search_idx, so the GIN index applies.
+    parts.push(sql`to_tsvector('english', coalesce(d.search_text, '')) @@ websearch_to_tsquery('english', ${f.text})`);
+  }
+  return parts.length === 0 ? sql`true` : sql.join(parts, sql` and `);
+}
+
+/** Sort value of a decision without a confidence score: below every valid score (-1..1). */
+export const NO_CONFIDENCE = -2;
+
+/** Sort key expression: the same expressions as the sort indexes (missing values sort lowest). */
+function sortExpr(key: SortKey): SQL {
+  switch (key) {
+    case "occurredAt":
+      return sql.raw("d.occurred_at");
+    case "confidence":
+      return sql.raw(`coalesce(d.confidence, ${NO_CONFIDENCE})`);
+    case "latencyMs":
+      return sql.raw("coalesce(d.latency_ms, -1)");
+  }
+}
+
+/**
+ * ASC/DESC with the NULLS placement of the key's index. The sort keys are never null, but
+ * the planner only reads an index in ORDER BY order when the NULLS placement matches too:
+ * the (occurred_at DESC NULLS LAST, seq DESC NULLS LAST) indexes serve "desc nulls last"
+ * forwards and "asc nulls first" backwards; the ascending coalesce() sort indexes serve
+ * "asc nulls last" forwards and "desc nulls first" backwards.
+ */
+function orderSpec(key: SortKey, desc: boolean): string {
+  if (key === "occurredAt") return desc ? "desc nulls last" : "asc nulls first";
+  return desc ? "desc nulls first" : "asc nulls last";
+}
+
+function cursorValueSql(c: DecisionCursor): SQL {
+  switch (c.sort) {
+    case "occurredAt":
+      return sql`${String(c.value)}::timestamptz`;
+    case "confidence":
+      return sql`${Number(c.value)}::float8`;
+    case "latencyMs":
+      return sql`${Math.trunc(Number(c.value))}::int`;
+  }
+}
+
+function cursorOf(row: DecisionListRow, key: SortKey, dir: DecisionCursor["dir"]): DecisionCursor {
+  const value = key === "occurredAt" ? row.occurredAt : key === "confidence" ? (row.confidence ?? NO_CONFIDENCE) : (row.latencyMs ?? -1);
+  return { dir, sort: key, value, seq: row.seq };
+}
+
+export interface ListDecisionsParams {
+  filters: DecisionFilters;
+  sort: DecisionSort;
+  cursor?: DecisionCursor | null;
+  limit?: number;
+}
+
+interface PlannedList {
+  query: SQL;
+  limit: number;
+  key: SortKey;
+  cursor: DecisionCursor | null;
+  backwards: boolean;
+}
+
+function planList(params: ListDecisionsParams): PlannedList {
+  const limit = Math.min(Math.max(1, Math.trunc(params.limit ?? 50)), MAX_PAGE_SIZE);
+  const { key, direction } = params.sort;
+  const cursor = params.cursor && params.cursor.sort === key ? params.cursor : null;
+  const backwards = cursor?.dir === "before";
+  // Reading backwards = reading the opposite order from the cursor, then reversing.
+  const readDesc = (direction === "desc") !== backwards;
+  const order = sql.raw(orderSpec(key, readDesc));
+  const expr = sortExpr(key);
+  const where: SQL[] = [decisionFilterSql(params.filters)];
+  if (cursor) {
+    const cmp = readDesc ? sql.raw("<") : sql.raw(">");
+    where.push(sql`(${expr}, d.seq) ${cmp} (${cursorValueSql(cursor)}, ${cursor.seq}::bigint)`);
+  }
+  const query = sql`select ${LIST_COLUMNS} from decisions d
+        where ${sql.join(where, sql` and `)}
+        order by ${expr} ${order}, d.seq ${order}
+        limit ${limit + 1}`;
+  return { query, limit, key, cursor, backwards };
+}
+
+/** The SQL listDecisions runs (for EXPLAIN in bench/explorer.ts). */
+export function listDecisionsSql(params: ListDecisionsParams): SQL {
+  return planList(params).query;
+}
+
+/**
+ * One page of decisions matching `filters`, in `sort` order (ties broken by seq in the
+ * same direction). With a cursor the page starts right after (or, for "before", ends right
+ * before) the cursor row.
+ */
+export async function listDecisions(db: Pick<Db, "execute">, params: ListDecisionsParams): Promise<DecisionPage> {
+  const { query, limit, key, cursor, backwards } = planList(params);
+  const raw = await queryRows<RawListRow>(db, query);
+  const more = raw.length > limit;
+  const rows = raw.slice(0, limit).map(toListRow);
+  if (backwards) {
+    rows.reverse();
+    // Back at the start: show the true first page (it may hold more rows than remained).
+    if (!more) return listDecisions(db, { ...params, cursor: null, limit });
+    return { rows, prevCursor: cursorOf(rows[0]!, key, "before"), nextCursor: cursorOf(rows[rows.length - 1]!, key, "after") };
+  }
+  return {
+    rows,
+    nextCursor: more ? cursorOf(rows[rows.length - 1]!, key, "after") : null,
+    prevCursor: cursor && rows.length > 0 ? cursorOf(rows[0]!, key, "before") : null,
+  };
+}
+
+export interface DecisionCount {
+  /** Exact when `capped` is false; otherwise at least this many. */
+  count: number;
+  capped: boolean;
+}
+
+export function countDecisionsSql(filters: DecisionFilters, cap = COUNT_CAP): SQL {
+  return sql`select count(*) as n from (select 1 from decisions d where ${decisionFilterSql(filters)} limit ${cap + 1}) s`;
+}
+
+/**
+ * Memory for the bitmaps of the count and histogram queries, which visit every match (up to
+ * the cap). With the server default (4 MB) a bitmap over ~100k matches turns lossy and every
+ * row of a lossy page is rechecked, to_tsvector recomputed included: 1.2 s instead of 0.24 s
+ * for a text + 7 filters count at 1M rows. Set per transaction, never server-wide.
+ */
+const AGGREGATE_WORK_MEM = "32MB";
+
+async function withAggregateMemory<T>(db: Pick<Db, "execute" | "transaction">, run: (q: Pick<Db, "execute">) => Promise<T>): Promise<T> {
+  return db.transaction(async (tx) => {
+    await queryRows(tx, sql.raw(`set local work_mem = '${AGGREGATE_WORK_MEM}'`));
+    return run(tx);
+  });
+}
+
+/** Counts matches, reading at most cap + 1 index entries: exact up to the cap, "more than" above. */
+export async function countDecisions(db: Pick<Db, "execute" | "transaction">, filters: DecisionFilters, cap = COUNT_CAP): Promise<DecisionCount> {
+  const rows = await withAggregateMemory(db, (q) => queryRows<{ n: string | number }>(q, countDecisionsSql(filters, cap)));
+  const n = Number(rows[0]?.n ?? 0);
+  return n > cap ? { count: cap, capped: true } : { count: n, capped: false };
+}
+
+// ---------------------------------------------------------------------------------------
+// Histogram
+// ---------------------------------------------------------------------------------------
+
+/** Bucket widths the histogram picks from (smallest giving at most MAX_BUCKETS bars). */
+const BUCKET_SIZES_MS = [60_000, 300_000, 900_000, 1_800_000, 3_600_000, 3 * 3_600_000, 6 * 3_600_000, 12 * 3_600_000, 86_400_000, 7 * 86_400_000];
+export const MAX_BUCKETS = 100;
+
+export function pickBucketMs(spanMs: number): number {
+  for (const size of BUCKET_SIZES_MS) if (spanMs / size <= MAX_BUCKETS) return size;
+  return Math.ceil(spanMs / MAX_BUCKETS / 86_400_000) * 86_400_000;
+}
+
+export interface HistogramBucket {
+  /** Bucket start, ISO 8601 UTC; the bucket is [start, start + bucketMs). */
+  start: string;
+  counts: Record<ActorType, number>;
+  total: number;
+}
+
+export interface DecisionHistogram {
+  from: string;
+  to: string;
+  bucketMs: number;
+  buckets: HistogramBucket[];
+}
+
+/** True when no filter but the time window and the actor types is set. */
+function constrainsOnlyTimeAndActor(f: DecisionFilters): boolean {
+  return (
+    !f.entityType &&
+    !f.entityId &&
+    f.aiSystems.length === 0 &&
+    f.modelVersions.length === 0 &&
+    f.verbs.length === 0 &&
+    f.outcomes.length === 0 &&
+    f.humanReview.length === 0 &&
+    !f.sessionId &&
+    f.confidenceMin === null &&
+    f.confidenceMax === null &&
+    !f.text
+  );
+}
+
+const emptyCounts = (): Record<ActorType, number> =>
+  Object.fromEntries(ACTOR_TYPES.map((t) => [t.value, 0])) as Record<ActorType, number>;
+
+/**
+ * Decisions per time bucket for the current filters, split by actor type. Buckets tile the
+ * window [from, to); empty buckets are included so the axis is honest. An open-ended window
+ * is closed at the first/last matching decision.
+ */
+export async function histogramDecisions(
+  db: Pick<Db, "execute" | "transaction">,
+  filters: DecisionFilters,
+  now: Date = new Date(),
+): Promise<DecisionHistogram | null> {
+  let from = filters.from;
+  let to = filters.to ?? (filters.from ? now : null);
+  if (!from || !to) {
+    const bounds = await queryRows<{ lo: string | null; hi: string | null }>(
+      db,
+      sql`select min(d.occurred_at)::text as lo, max(d.occurred_at)::text as hi from decisions d where ${decisionFilterSql(filters)}`,
+    );
+    const b = bounds[0];
+    if (!b?.lo || !b.hi) return null;
+    from ??= new Date(b.lo);
+    to ??= new Date(new Date(b.hi).getTime() + 1);
+  }
+  const bucketMs = pickBucketMs(Math.max(1, to.getTime() - from.getTime()));
+  // Bucket edges on round UTC multiples of the width (whole hours, midnights), so bars read
+  // "06:00–09:00" rather than "06:41–09:41"; the first and last bucket may be partly outside
+  // the window and only count what is inside it.
+  const origin = Math.floor(from.getTime() / bucketMs) * bucketMs;
+  // date_bin is timestamp arithmetic; extract(epoch) would be numeric arithmetic per row,
+  // which costs more than reading the index (153 ms vs 94 ms for 95k rows).
+  const bucket = sql`to_char(date_bin(${`${bucketMs / 1000} seconds`}::interval, d.occurred_at, ${new Date(origin).toISOString()}::timestamptz) at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"')`;
+  const window = { ...filters, from, to };
+  // With nothing but a time window (the default view), one index-only range scan of the
+  // (actor_type, occurred_at) index per actor type reads just the window; a single query
+  // would walk that whole index filtering on its second column (24 h: 15 ms instead of 70 ms).
+  const query = constrainsOnlyTimeAndActor(filters)
+    ? sql`select ${bucket} as bucket, t.actor_type, count(*) as n
+          from unnest(array[${list(filters.actorTypes.length > 0 ? filters.actorTypes : ACTOR_TYPES.map((a) => a.value))}]::text[]) as t(actor_type)
+          cross join lateral (select d.occurred_at from decisions d where d.actor_type = t.actor_type and ${decisionFilterSql({ ...window, actorTypes: [] })}) d
+          group by 1, 2`
+    : sql`select ${bucket} as bucket, d.actor_type, count(*) as n from decisions d where ${decisionFilterSql(window)} group by 1, 2`;
+  const rows = await withAggregateMemory(db, (q) => queryRows<{ bucket: string; actor_type: string; n: string | number }>(q, query));
+  const n = Math.max(1, Math.ceil((to.getTime() - origin) / bucketMs));
+  const buckets: HistogramBucket[] = Array.from({ length: n }, (_, i) => ({
+    start: new Date(origin + i * bucketMs).toISOString(),
+    counts: emptyCounts(),
+    total: 0,
+  }));
+  for (const r of rows) {
+    const b = buckets[Math.round((Date.parse(r.bucket) - origin) / bucketMs)];
+    if (!b) continue;
+    const count = Number(r.n);
+    if (r.actor_type in b.counts) b.counts[r.actor_type as ActorType] += count;
+    b.total += count;
+  }
+  return { from: from.toISOString(), to: to.toISOString(), bucketMs, buckets };
+}
+
+// ---------------------------------------------------------------------------------------
+// Filter options
+// ---------------------------------------------------------------------------------------
+
+export interface DecisionFilterOptions {
+  entityTypes: string[];
+  aiSystems: string[];
+  /** Each model version with the model name(s) seen with it, for labels. */
+  modelVersions: { value: string; modelName: string | null }[];
+  verbs: string[];
+  outcomes: string[];
+}
+
+const MAX_OPTIONS = 200;
+
+/**
+ * Distinct values of an indexed column by a loose index scan (one index probe per value),
+ * so offering "values that exist" stays cheap at millions of rows.
+ */
+async function distinctValues(db: Pick<Db, "execute">, column: "entity_type" | "ai_system" | "model_version" | "verb" | "outcome"): Promise<string[]> {
+  const c = sql.raw(column);
+  const rows = await queryRows<{ v: string }>(
+    db,
+    sql`with recursive t(v) as (
+          (select ${c} from decisions where ${c} is not null order by ${c} limit 1)
+          union all
+          select (select ${c} from decisions where ${c} > t.v order by ${c} limit 1) from t where t.v is not null
+        )
+        select v from t where v is not null limit ${MAX_OPTIONS}`,
+  );
+  return rows.map((r) => r.v);
+}
+
+export async function listDecisionFilterOptions(db: Pick<Db, "execute">): Promise<DecisionFilterOptions> {
+  const [entityTypes, aiSystems, versions, verbs, outcomes] = [
+    await distinctValues(db, "entity_type"),
+    await distinctValues(db, "ai_system"),
+    await distinctValues(db, "model_version"),
+    await distinctValues(db, "verb"),
+    await distinctValues(db, "outcome"),
+  ];
+  const modelVersions: DecisionFilterOptions["modelVersions"] = [];
+  if (versions.length > 0) {
+    const names = await queryRows<{ v: string; model_name: string | null }>(
+      db,
+      sql`select v, (select model_name from decisions where model_version = v order by occurred_at desc nulls last limit 1) as model_name
+          from unnest(array[${list(versions)}]::text[]) as v`,
+    );
+    const byVersion = new Map(names.map((r) => [r.v, r.model_name]));
+    for (const v of versions) modelVersions.push({ value: v, modelName: byVersion.get(v) ?? null });
+  }
+  return { entityTypes, aiSystems, modelVersions, verbs, outcomes };
+}
+
+// ---------------------------------------------------------------------------------------
+// One decision
+// ---------------------------------------------------------------------------------------
+
+export interface DecisionDetail extends DecisionListRow {
+  actorId: string;
+  reviewerId: string | null;
+  writer: string;
+  /** The exact RFC 8785 text that was hashed. Personal data included: mask before sending. */
+  canonical: string;
+  statement: XapiStatement;
+  /** Hex SHA-256 leaf hash and chain hash from the log entry. */
+  leafHash: string;
+  chainHash: string;
+}
+
+const UUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+export function isDecisionId(id: string): boolean {
+  return UUID_RE.test(id);
+}
+
+/** The decision with this id (any case), or null (also for a malformed id). */
+export async function getDecision(db: Pick<Db, "execute">, id: string): Promise<DecisionDetail | null> {
+  if (!isDecisionId(id)) return null;
+  const rows = await queryRows<RawListRow & { actor_id: string; reviewer_id: string | null; writer: string; canonical: string; leaf_hash: Uint8Array; chain_hash: Uint8Array }>(
+    db,
+    sql`select ${LIST_COLUMNS}, d.actor_id, d.reviewer_id, d.writer, d.canonical, e.leaf_hash, e.chain_hash
+        from decisions d
+        join log_entries e on e.log_id = 'decisions' and e.seq = d.seq and e.recorded_at = d.recorded_at
+        where d.id = ${id.toLowerCase()}::uuid
+        limit 1`,
+  );
+  const r = rows[0];
+  if (!r) return null;
+  return {
+    ...toListRow(r),
+    actorId: r.actor_id,
+    reviewerId: r.reviewer_id,
+    writer: r.writer,
+    canonical: r.canonical,
+    statement: JSON.parse(r.canonical) as XapiStatement,
+    leafHash: toHex(new Uint8Array(r.leaf_hash)),
+    chainHash: toHex(new Uint8Array(r.chain_hash)),
+  };
+}
+
+export interface RelatedDecisions {
+  sameEntity: DecisionListRow[];
+  sameSession: DecisionListRow[];
+  /** True when a list was cut at `limit`. */
+  entityTruncated: boolean;
+  sessionTruncated: boolean;
+}
+
+/** Other decisions about the same entity and in the same session, oldest first (a timeline). */
+export async function listRelatedDecisions(
+  db: Pick<Db, "execute">,
+  params: { id: string; entityType: string | null; entityId: string | null; sessionId: string | null; limit?: number },
+): Promise<RelatedDecisions> {
+  const limit = params.limit ?? 50;
+  const around = async (cond: SQL) => {
+    const rows = await queryRows<RawListRow>(
+      db,
+      sql`select * from (
+            select ${LIST_COLUMNS} from decisions d where ${cond} and d.id <> ${params.id}::uuid
+            order by d.occurred_at desc nulls last, d.seq desc nulls last limit ${limit + 1}
+          ) s order by s.occurred_at asc, s.seq asc`,
+    );
+    // The newest `limit` (the query read newest first), shown oldest first.
+    const truncated = rows.length > limit;
+    return { rows: (truncated ? rows.slice(1) : rows).map(toListRow), truncated };
+  };
+  const entity = params.entityId
+    ? await around(params.entityType ? sql`d.entity_id = ${params.entityId} and d.entity_type = ${params.entityType}` : sql`d.entity_id = ${params.entityId}`)
+    : { rows: [], truncated: false };
+  const session = params.sessionId ? await around(sql`d.session_id = ${params.sessionId}`) : { rows: [], truncated: false };
+  return { sameEntity: entity.rows, sameSession: session.rows, entityTruncated: entity.truncated, sessionTruncated: session.truncated };
+}
+
+// ---------------------------------------------------------------------------------------
+// Inclusion proof for the browser check
+// ---------------------------------------------------------------------------------------
+
+export interface DecisionProof {
+  id: string;
+  /** Leaf index in the decisions log. */
+  seq: number;
+  leafHash: string;
+  chainHash: string;
+  checkpoint: { treeSize: number; rootHash: string; signedNote: string; createdAt: string } | null;
+  /** Hex hashes, leaf sibling first; null when the latest checkpoint does not cover the record yet. */
+  proof: string[] | null;
+  /** Whether the latest signed checkpoint covers this record (treeSize > seq). */
+  covered: boolean;
+}
+
+/** Inclusion proof of the decision in the latest signed checkpoint of the decisions log. */
+export async function readDecisionProof(db: Db, id: string): Promise<DecisionProof | null> {
+  if (!isDecisionId(id)) return null;
+  const rows = await queryRows<{ seq: string | number; leaf_hash: Uint8Array; chain_hash: Uint8Array }>(
+    db,
+    sql`select e.seq, e.leaf_hash, e.chain_hash from log_entries e
+        where e.log_id = 'decisions' and e.entry_id = ${id.toLowerCase()}::uuid limit 1`,
+  );
+  const r = rows[0];
+  if (!r) return null;
+  const seq = Number(r.seq);
+  const checkpoint = await readLatestCheckpoint(db, "decisions");
+  const covered = checkpoint !== null && checkpoint.treeSize > seq;
+  const proof = covered ? (await readInclusionProof(db, "decisions", seq, checkpoint.treeSize)).map((h) => toHex(new Uint8Array(h))) : null;
+  return {
+    id: id.toLowerCase(),
+    seq,
+    leafHash: toHex(new Uint8Array(r.leaf_hash)),
+    chainHash: toHex(new Uint8Array(r.chain_hash)),
+    checkpoint: checkpoint
+      ? {
+          treeSize: checkpoint.treeSize,
+          rootHash: toHex(new Uint8Array(checkpoint.rootHash)),
+          signedNote: checkpoint.signedNote,
+          createdAt: checkpoint.createdAt.toISOString(),
+        }
+      : null,
+    proof,
+    covered,
+  };
+}

@@ -1,0 +1,100 @@
+import { sql } from "drizzle-orm";
+import { queryRows, type Db } from "../../../db/client";
+import { checkpoints } from "../../../db/schema";
+import { sha256 } from "../hash-node";
+import { verifyConsistency } from "../merkle";
+import { toHex } from "../bytes";
+import { formatCheckpoint, parseSignerKey, signNote } from "../signed-note";
+import type { ExternalCheckpointStore } from "./checkpoint-store";
+import { lockLog, readLogHead, rootFromFrontier, type LogId, type Queryable } from "./log-append";
+import { readConsistencyProof } from "./merkle-store";
+
+export interface CheckpointSigner {
+  /** C2SP signer key: PRIVATE+KEY+<name>+<keyid>+<base64(0x01||seed)>. */
+  signerKey: string;
+}
+
+export interface CheckpointRecord {
+  logId: LogId;
+  treeSize: number;
+  rootHash: Uint8Array;
+  keyId: string;
+  signedNote: string;
+  createdAt: Date;
+}
+
+/** The checkpoint origin of a log: one line identifying the log, per c2sp.org/tlog-checkpoint. */
+export function originOf(deploymentOrigin: string, logId: LogId): string {
+  return `${deploymentOrigin}/${logId}`;
+}
+
+export class CheckpointRefusedError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "CheckpointRefusedError";
+  }
+}
+
+const sha = (d: Uint8Array) => sha256(d);
+
+export async function readLatestCheckpoint(tx: Pick<Db, "execute">, logId: LogId): Promise<CheckpointRecord | null> {
+  const rows = await queryRows<{ tree_size: string | number; root_hash: Uint8Array; key_id: string; signed_note: string; created_at: string | Date }>(
+    tx,
+    sql`select tree_size, root_hash, key_id, signed_note, created_at from checkpoints where log_id = ${logId} order by tree_size desc limit 1`,
+  );
+  const r = rows[0];
+  if (!r) return null;
+  return { logId, treeSize: Number(r.tree_size), rootHash: r.root_hash, keyId: r.key_id, signedNote: r.signed_note, createdAt: new Date(r.created_at) };
+}
+
+/**
+ * Signs a checkpoint of the log's current tree, if it grew since the last one. Never signs
+ * a tree that is inconsistent with the previous checkpoint (in the database or in the
+ * external store): that would be a fork, and refusing is the only safe answer.
+ * The note goes to the external store before the database commits, so a checkpoint in the
+ * database always has its external copy.
+ */
+export async function createCheckpoint(
+  db: Db,
+  opts: { logId: LogId; origin: string; signer: CheckpointSigner; externalStore: ExternalCheckpointStore; now?: Date },
+): Promise<{ checkpoint: CheckpointRecord; created: boolean } | null> {
+  const parsedKey = await parseSignerKey(opts.signer.signerKey);
+  const keyName = parsedKey.name;
+  const keyId = toHex(parsedKey.keyId);
+  return db.transaction(async (tx: Queryable) => {
+    await lockLog(tx, opts.logId);
+    const head = await readLogHead(tx, opts.logId);
+    const previous = await readLatestCheckpoint(tx, opts.logId);
+    if (head.size === 0) return null;
+    if (previous && previous.treeSize === head.size) return { checkpoint: previous, created: false };
+    if (previous && previous.treeSize > head.size) {
+      throw new CheckpointRefusedError(
+        `the log has ${head.size} records but checkpoint ${previous.treeSize} was signed: records were removed; run verify-db`,
+      );
+    }
+    const root = rootFromFrontier(head.frontier, sha(new Uint8Array()));
+    if (previous) {
+      const proof = await readConsistencyProof(tx, opts.logId, previous.treeSize, head.size);
+      try {
+        await verifyConsistency(sha, previous.treeSize, head.size, proof, previous.rootHash, root);
+      } catch (error) {
+        throw new CheckpointRefusedError(
+          `the tree of size ${head.size} is not consistent with checkpoint ${previous.treeSize} (${(error as Error).message}); refusing to sign`,
+        );
+      }
+    }
+    const external = await opts.externalStore.list(opts.logId);
+    const lastExternal = external[external.length - 1];
+    if (lastExternal && lastExternal.treeSize > head.size) {
+      throw new CheckpointRefusedError(
+        `the external checkpoint store holds size ${lastExternal.treeSize} but the log has ${head.size} records; refusing to sign`,
+      );
+    }
+    const body = formatCheckpoint({ origin: opts.origin, size: head.size, rootHash: root });
+    const signedNote = await signNote(body, opts.signer.signerKey);
+    const createdAt = opts.now ?? new Date();
+    await opts.externalStore.put(opts.logId, { treeSize: head.size, signedNote });
+    await tx.insert(checkpoints).values({ logId: opts.logId, treeSize: head.size, rootHash: root, keyId: `${keyName}+${keyId}`, signedNote, createdAt });
+    return { checkpoint: { logId: opts.logId, treeSize: head.size, rootHash: root, keyId: `${keyName}+${keyId}`, signedNote, createdAt }, created: true };
+  });
+}

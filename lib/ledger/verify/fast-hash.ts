@@ -1,0 +1,59 @@
+import { hash } from "node:crypto";
+
+// The verifier hashes three times per record (leaf, chain, about one Merkle node) and
+// compares as often, so its hashes are 32-character binary ("latin1") strings, not
+// Buffers: crypto.hash returning a Buffer costs ~2.5x more than returning a string (each
+// Buffer is a new ArrayBuffer for the garbage collector to track), and strings compare
+// with ===. Same definitions as hash-node.ts: RFC 9162 leaf and node hashes, and
+// chain(n) = SHA-256(chain(n-1) || leaf(n)).
+
+/** A SHA-256 digest as a binary string: 32 chars, each one byte (U+0000-U+00FF). */
+export type BinHash = string;
+
+const pair = Buffer.alloc(64);
+const node = Buffer.alloc(65);
+node[0] = 0x01;
+let leafScratch = Buffer.alloc(16 * 1024);
+
+/** SHA-256(0x00 || utf8(text)). */
+export function leafHashText(text: string): BinHash {
+  // utf8 never needs more than 3 bytes per UTF-16 code unit.
+  const max = 1 + text.length * 3;
+  if (max > leafScratch.length) {
+    leafScratch = Buffer.alloc(Math.max(max, leafScratch.length * 2));
+  }
+  leafScratch[0] = 0x00;
+  const n = leafScratch.write(text, 1, "utf8");
+  return hash("sha256", leafScratch.subarray(0, n + 1), "binary");
+}
+
+/** chain(n) = SHA-256(chain(n-1) || leaf(n)). */
+export function chainHash(previous: BinHash, leaf: BinHash): BinHash {
+  pair.write(previous, 0, "binary");
+  pair.write(leaf, 32, "binary");
+  return hash("sha256", pair, "binary");
+}
+
+/** SHA-256(0x01 || left || right). */
+export function nodeHash(left: BinHash, right: BinHash): BinHash {
+  node.write(left, 1, "binary");
+  node.write(right, 33, "binary");
+  return hash("sha256", node, "binary");
+}
+
+/** Whether `chain` = SHA-256(previous || leaf). */
+export function chainFollows(chain: BinHash, previous: BinHash, leaf: BinHash): boolean {
+  return chain === chainHash(previous, leaf);
+}
+
+export function toBin(bytes: Uint8Array): BinHash {
+  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString("binary");
+}
+
+export function binToHex(h: BinHash): string {
+  return Buffer.from(h, "latin1").toString("hex");
+}
+
+export function hex(bytes: Uint8Array): string {
+  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString("hex");
+}

@@ -1,0 +1,89 @@
+import { z } from "zod";
+
+/**
+ * Every environment variable the server reads, validated once at start. The README's
+ * configuration table is generated from the same descriptions (see CONFIG_DOCS).
+ */
+const optionalString = z
+  .string()
+  .trim()
+  .optional()
+  .transform((v) => (v === "" ? undefined : v));
+const positiveSeconds = (fallback: number) =>
+  z.coerce.number().int("must be a whole number of seconds").min(0, "must be 0 (off) or more").default(fallback);
+const booleanFlag = (fallback: boolean) =>
+  z
+    .enum(["1", "0", "true", "false", "yes", "no", "on", "off"], { message: "must be true or false" })
+    .optional()
+    .transform((v) => (v === undefined ? fallback : ["1", "true", "yes", "on"].includes(v)));
+
+export const configSchema = z
+  .object({
+    DATABASE_URL: optionalString.refine((v) => v === undefined || /^postgres(ql)?:\/\//.test(v), {
+      message: "must be a postgres:// or postgresql:// URL (leave unset for the embedded database)",
+    }),
+    DATA_DIR: z.string().default("./data"),
+    AUTO_MIGRATE: booleanFlag(true),
+    LEDGER_ORIGIN: z
+      .string()
+      .regex(/^[^\s+]+$/, "must be one token without spaces or '+', e.g. ledger.example.com")
+      .default("decision-ledger.local"),
+    LEDGER_SIGNING_KEY: optionalString.refine((v) => v === undefined || v.startsWith("PRIVATE+KEY+"), {
+      message: "must be a C2SP signer key starting with PRIVATE+KEY+ (see `decision-ledger keygen`)",
+    }),
+    LEDGER_SIGNING_KEY_FILE: optionalString,
+    CHECKPOINT_DIR: optionalString,
+    CHECKPOINT_INTERVAL_SECONDS: positiveSeconds(60),
+    VERIFY_INTERVAL_SECONDS: positiveSeconds(3600),
+    DEMO: booleanFlag(true),
+    NEXTAUTH_SECRET: optionalString,
+    NEXTAUTH_URL: optionalString,
+    SESSION_MAX_AGE_SECONDS: positiveSeconds(8 * 3600).refine((v) => v > 0, "must be more than 0"),
+    OIDC_ISSUER: optionalString,
+    OIDC_CLIENT_ID: optionalString,
+    OIDC_CLIENT_SECRET: optionalString,
+    OIDC_DEFAULT_ROLE: z.enum(["admin", "compliance_officer", "incident_reviewer", "auditor"]).default("auditor"),
+  })
+  .superRefine((c, ctx) => {
+    const oidc = [c.OIDC_ISSUER, c.OIDC_CLIENT_ID, c.OIDC_CLIENT_SECRET];
+    if (oidc.some(Boolean) && !oidc.every(Boolean)) {
+      ctx.addIssue({ code: "custom", path: ["OIDC_ISSUER"], message: "OIDC_ISSUER, OIDC_CLIENT_ID and OIDC_CLIENT_SECRET must be set together" });
+    }
+  });
+
+export type ServerConfig = z.infer<typeof configSchema>;
+
+export const CONFIG_DOCS: Record<keyof z.input<typeof configSchema>, string> = {
+  DATABASE_URL: "Postgres server URL. Unset: the embedded PGlite database in DATA_DIR/pglite.",
+  DATA_DIR: "Directory for the embedded database, generated keys and the default checkpoint store. Default ./data.",
+  AUTO_MIGRATE: "Apply pending migrations at start (default true). Set false when the runtime role may not run DDL; then run `decision-ledger migrate` as the owner.",
+  LEDGER_ORIGIN: "Checkpoint origin prefix and signing key name, e.g. ledger.example.com. Logs are <origin>/decisions and <origin>/access.",
+  LEDGER_SIGNING_KEY: "C2SP Ed25519 signer key (PRIVATE+KEY+...). Takes precedence over LEDGER_SIGNING_KEY_FILE.",
+  LEDGER_SIGNING_KEY_FILE: "File holding the signer key. Unset and no LEDGER_SIGNING_KEY: a key is generated in DATA_DIR (demo only).",
+  CHECKPOINT_DIR: "External, write-once checkpoint store outside the database. Default DATA_DIR/checkpoints.",
+  CHECKPOINT_INTERVAL_SECONDS: "Sign a checkpoint this often when there are new records (0 = only on demand). Default 60.",
+  VERIFY_INTERVAL_SECONDS: "Run a full scheduled verification this often (0 = off). Default 3600.",
+  DEMO: "Seed demo users and 20,000 demo decisions into an empty database (default true).",
+  NEXTAUTH_SECRET: "Secret for session tokens. Unset: generated into DATA_DIR (set it in production).",
+  NEXTAUTH_URL: "Public URL of the dashboard (next-auth), e.g. https://ledger.example.com.",
+  SESSION_MAX_AGE_SECONDS: "Sessions expire after this many seconds. Default 28800 (8 h).",
+  OIDC_ISSUER: "Optional OIDC single sign-on: issuer URL (with OIDC_CLIENT_ID and OIDC_CLIENT_SECRET).",
+  OIDC_CLIENT_ID: "OIDC client id.",
+  OIDC_CLIENT_SECRET: "OIDC client secret.",
+  OIDC_DEFAULT_ROLE: "Role given to a first-time OIDC user. Default auditor (least privilege).",
+};
+
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`Invalid configuration:\n${problems.map((p) => `  - ${p}`).join("\n")}`);
+    this.name = "ConfigError";
+  }
+}
+
+export function loadConfig(env: Record<string, string | undefined> = process.env): ServerConfig {
+  const parsed = configSchema.safeParse(env);
+  if (!parsed.success) {
+    throw new ConfigError(parsed.error.issues.map((i) => `${i.path.join(".") || "(environment)"}: ${i.message}`));
+  }
+  return parsed.data;
+}
