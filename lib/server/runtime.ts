@@ -83,7 +83,7 @@ async function startRuntime(): Promise<Runtime> {
     origin: config.LEDGER_ORIGIN,
     signer,
     verifierKey,
-    externalStore: new DirectoryCheckpointStore(path.resolve(config.CHECKPOINT_DIR ?? path.join(config.DATA_DIR, "checkpoints"))),
+    externalStore: new DirectoryCheckpointStore(path.resolve(/*turbopackIgnore: true*/ config.CHECKPOINT_DIR ?? path.join(config.DATA_DIR, "checkpoints"))),
   };
   if (config.DEMO) {
     const { seedDemoIfEmpty } = await import("../demo/seed-demo");
