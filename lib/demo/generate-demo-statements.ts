@@ -981,11 +981,14 @@ export function generateDemoStatements(options: DemoOptions): XapiStatement[] {
       // ≈3% of all decisions are human overrides: a quarter of the AI-assisted ones.
       const override = kind === "ai_assisted_human" && rng.chance(0.25);
       const error = kind === "ai" && rng.chance(0.017);
-      if (override && rng.chance(0.5) && drafts.length + 2 <= count) {
+      // An appeal needs room before "now" for the human to come back to it; clamping its
+      // time to now instead would pile every late appeal onto the newest instant.
+      const appealWindow = Math.min(4 * DAY, nowMs - t);
+      if (override && appealWindow >= 2 * HOUR && rng.chance(0.5) && drafts.length + 2 <= count) {
         // Appeal flow: the AI decided on its own first; a human overrode it later.
         const first = build({ spec, t, session, kind: "ai", override: false, error: false, offsetMinutes });
         push(t, first.statement);
-        const later = Math.min(nowMs, t + rng.int(2 * HOUR, 4 * DAY));
+        const later = t + rng.int(2 * HOUR, appealWindow);
         const second = build({
           spec,
           t: later,

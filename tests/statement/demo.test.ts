@@ -52,6 +52,16 @@ describe("generateDemoStatements", () => {
     expect(failures.slice(0, 5)).toEqual([]);
   });
 
+  it("spreads the newest decisions over time instead of piling them onto the seed instant", () => {
+    const newest = Math.max(...columns.map((c) => c.occurredAt.getTime()));
+    expect(newest).toBeLessThanOrEqual(NOW.getTime());
+    // 20,000 over 90 days is ~9 an hour: no single instant should hold more than a session's worth.
+    const atNewest = columns.filter((c) => c.occurredAt.getTime() === newest).length;
+    expect(atNewest).toBeLessThanOrEqual(3);
+    const lastHour = columns.filter((c) => c.occurredAt.getTime() > NOW.getTime() - 3_600_000);
+    expect(lastHour.filter((c) => c.verb === "overrode").length).toBeLessThan(lastHour.length / 2 + 1);
+  });
+
   it("has all four actor types in roughly the intended mix (60/20/12/8 %)", () => {
     const types: ActorType[] = ["ai", "human_approved_ai", "ai_assisted_human", "human"];
     const target = { ai: 0.6, human_approved_ai: 0.2, ai_assisted_human: 0.12, human: 0.08 };
