@@ -24,7 +24,8 @@ import { fileURLToPath } from "node:url";
 import { sql } from "drizzle-orm";
 import { migrateDatabase, openDatabase, queryRows, type Db } from "../db/client";
 import { generateDemoStatements } from "../lib/demo/generate-demo-statements";
-import type { ExportSelection } from "../lib/evidence/selection";
+import { toStoredFilters, type ExportSelection } from "../lib/evidence/selection";
+import { noDecisionFilters } from "../lib/search-params/decisions";
 import { verifyBundle } from "../lib/evidence/verify-bundle";
 import { sha256 } from "../lib/ledger/hash-node";
 import { generateSignerKey } from "../lib/ledger/signed-note";
@@ -216,10 +217,7 @@ async function parent(): Promise<void> {
       const selection: ExportSelection =
         size >= total
           ? {
-              filters: {
-                from: null, to: null, entityType: null, entityId: null, entityMatch: "exact", actorTypes: [], aiSystems: [], modelVersions: [],
-                verbs: [], outcomes: [], humanReview: [], sessionId: null, confidenceMin: null, confidenceMax: null, text: null,
-              },
+              filters: toStoredFilters(noDecisionFilters()),
               ids: null,
             }
           : { filters: null, ids: ids.filter((_, i) => i % Math.floor(total / size) === 0).slice(0, size) };

@@ -44,7 +44,7 @@ import {
 import { generateDemoStatements } from "../lib/demo/generate-demo-statements";
 import { createUser } from "../lib/services/users";
 import { appendDecisions } from "../lib/ledger/store/append-decisions";
-import type { DecisionCursor, DecisionFilters, DecisionSort } from "../lib/search-params/decisions";
+import { noDecisionFilters, type DecisionCursor, type DecisionFilters, type DecisionSort } from "../lib/search-params/decisions";
 
 const SERVER = process.env.BENCH_DATABASE_URL ?? process.env.TEST_POSTGRES_URL ?? "postgres://postgres@127.0.0.1:5432/postgres";
 const ROWS = Number(process.env.EXPLORER_BENCH_ROWS ?? 1_000_000);
@@ -55,23 +55,7 @@ const BATCH = 1000;
 const TARGET_P95_MS = 50;
 const DAY = 86_400_000;
 
-const NONE: DecisionFilters = {
-  from: null,
-  to: null,
-  entityType: null,
-  entityId: null,
-  entityMatch: "exact",
-  actorTypes: [],
-  aiSystems: [],
-  modelVersions: [],
-  verbs: [],
-  outcomes: [],
-  humanReview: [],
-  sessionId: null,
-  confidenceMin: null,
-  confidenceMax: null,
-  text: null,
-};
+const NONE = noDecisionFilters();
 const NEWEST: DecisionSort = { key: "occurredAt", direction: "desc" };
 
 function log(message: string): void {

@@ -1,9 +1,8 @@
-import { existsSync, readFileSync, writeFileSync } from "node:fs";
-import path from "node:path";
+import { readFileSync, writeFileSync } from "node:fs";
 import AxeBuilder from "@axe-core/playwright";
 import { expect, test } from "@playwright/test";
 import { unzipSync, zipSync } from "fflate";
-import { e2eDataDir, storageStateFor } from "./support/roles";
+import { storageStateFor, waitForDemoSeed } from "./support/roles";
 
 /**
  * Evidence end to end: a compliance officer filters the decisions list, exports the view as a
@@ -14,19 +13,7 @@ import { e2eDataDir, storageStateFor } from "./support/roles";
 
 test.beforeAll(async () => {
   test.setTimeout(300_000);
-  const file = path.join(e2eDataDir(), "demo-seed.json");
-  const deadline = Date.now() + 280_000;
-  for (;;) {
-    if (existsSync(file)) {
-      try {
-        if ((JSON.parse(readFileSync(file, "utf8")) as { completedAt: string | null }).completedAt) return;
-      } catch {
-        // being written: read again
-      }
-    }
-    if (Date.now() > deadline) throw new Error("the demo seed did not finish within the time limit");
-    await new Promise((r) => setTimeout(r, 1000));
-  }
+  await waitForDemoSeed();
 });
 
 test.describe("as a compliance officer", () => {

@@ -1,8 +1,6 @@
-import { existsSync, readFileSync } from "node:fs";
-import path from "node:path";
 import AxeBuilder from "@axe-core/playwright";
 import { expect, test, type Page } from "@playwright/test";
-import { e2eDataDir, storageStateFor } from "./support/roles";
+import { storageStateFor, waitForDemoSeed } from "./support/roles";
 
 /**
  * The decision explorer as its users meet it: a compliance officer answering "every denial
@@ -15,19 +13,7 @@ import { e2eDataDir, storageStateFor } from "./support/roles";
 // done so "last 7 days" is complete and stable while these tests compare views.
 test.beforeAll(async () => {
   test.setTimeout(300_000);
-  const file = path.join(e2eDataDir(), "demo-seed.json");
-  const deadline = Date.now() + 280_000;
-  for (;;) {
-    if (existsSync(file)) {
-      try {
-        if ((JSON.parse(readFileSync(file, "utf8")) as { completedAt: string | null }).completedAt) return;
-      } catch {
-        // being written: read again
-      }
-    }
-    if (Date.now() > deadline) throw new Error("the demo seed did not finish within the time limit");
-    await new Promise((r) => setTimeout(r, 1000));
-  }
+  await waitForDemoSeed();
 });
 
 async function openMultiSelect(page: Page, label: string) {

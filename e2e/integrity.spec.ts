@@ -1,8 +1,6 @@
-import { existsSync, readFileSync } from "node:fs";
-import path from "node:path";
 import AxeBuilder from "@axe-core/playwright";
 import { expect, test } from "@playwright/test";
-import { e2eDataDir, storageStateFor } from "./support/roles";
+import { storageStateFor, waitForDemoSeed } from "./support/roles";
 
 /**
  * The integrity page as a compliance officer uses it: see the signed checkpoints and the
@@ -13,19 +11,7 @@ import { e2eDataDir, storageStateFor } from "./support/roles";
 // Verify the demo ledger once it is complete (the seed continues in the background).
 test.beforeAll(async () => {
   test.setTimeout(300_000);
-  const file = path.join(e2eDataDir(), "demo-seed.json");
-  const deadline = Date.now() + 280_000;
-  for (;;) {
-    if (existsSync(file)) {
-      try {
-        if ((JSON.parse(readFileSync(file, "utf8")) as { completedAt: string | null }).completedAt) return;
-      } catch {
-        // being written: read again
-      }
-    }
-    if (Date.now() > deadline) throw new Error("the demo seed did not finish within the time limit");
-    await new Promise((r) => setTimeout(r, 1000));
-  }
+  await waitForDemoSeed();
 });
 
 test.describe("as a compliance officer", () => {

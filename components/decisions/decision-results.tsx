@@ -107,7 +107,7 @@ export function DecisionResults(props: DecisionResultsProps) {
                 {row.original.modelName ? <span className="block text-xs text-slate-600">{row.original.modelName}</span> : null}
               </span>
             ) : (
-              <span className="text-slate-600">None</span>
+              <span className="text-slate-600">No AI</span>
             ),
           enableSorting: false,
         }),
@@ -118,7 +118,7 @@ export function DecisionResults(props: DecisionResultsProps) {
           header: "About",
           cell: ({ row }) => (
             <span>
-              <span className="font-mono text-xs break-all">{row.original.entityId ?? "—"}</span>
+              <span className="font-mono text-xs whitespace-nowrap">{row.original.entityId ?? "—"}</span>
               {row.original.entityType ? <span className="block text-xs text-slate-600">{row.original.entityType}</span> : null}
             </span>
           ),

@@ -51,3 +51,24 @@ export function storageStateFor(role: Role): string {
   const port = process.env.E2E_PORT ?? "3100";
   return path.join(fileURLToPath(new URL("../.auth/", import.meta.url)), `port-${port}`, `${role}.json`);
 }
+
+/**
+ * Resolves once the server's demo seed has stored every decision (it continues in the
+ * background after the server is ready, oldest first), so views over "the last 7 days" or
+ * the whole ledger are complete and stable while a test compares or verifies them.
+ */
+export async function waitForDemoSeed(timeoutMs = 280_000): Promise<void> {
+  const file = path.join(e2eDataDir(), "demo-seed.json");
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    if (existsSync(file)) {
+      try {
+        if ((JSON.parse(readFileSync(file, "utf8")) as { completedAt: string | null }).completedAt) return;
+      } catch {
+        // being written: read again
+      }
+    }
+    if (Date.now() > deadline) throw new Error("the demo seed did not finish within the time limit");
+    await new Promise((r) => setTimeout(r, 1000));
+  }
+}

@@ -177,6 +177,27 @@ export interface DecisionFilters {
   text: string | null;
 }
 
+/** No filter at all: every decision. A fresh object each time, so callers may change theirs. */
+export function noDecisionFilters(): DecisionFilters {
+  return {
+    from: null,
+    to: null,
+    entityType: null,
+    entityId: null,
+    entityMatch: "exact",
+    actorTypes: [],
+    aiSystems: [],
+    modelVersions: [],
+    verbs: [],
+    outcomes: [],
+    humanReview: [],
+    sessionId: null,
+    confidenceMin: null,
+    confidenceMax: null,
+    text: null,
+  };
+}
+
 export interface DecisionSort {
   key: SortKey;
   direction: SortDirection;

@@ -7,6 +7,8 @@ import { sql } from "drizzle-orm";
 import { queryRows } from "@/db/client";
 import { BUNDLE_FILES as F, parseRecordLine, parseTlogProof, type BundleManifest } from "@/lib/evidence/bundle-format";
 import { verifyBundle, type BundleVerification } from "@/lib/evidence/verify-bundle";
+import { toStoredFilters } from "@/lib/evidence/selection";
+import { noDecisionFilters } from "@/lib/search-params/decisions";
 import { generateSignerKey, signNote } from "@/lib/ledger/signed-note";
 import { sha256 } from "@/lib/ledger/hash-node";
 import { exportFilePath, writeEvidenceExport } from "@/lib/services/evidence";
@@ -300,10 +302,7 @@ describe.each(DATABASE_KINDS)("evidence bundles (%s)", (kind) => {
     const result = await writeEvidenceExport(ledger.deps, {
       bundleId: "9a0f9c43-5d0e-4a8c-9d40-3f1b7f0e0002",
       selection: {
-        filters: {
-          from: null, to: null, entityType: null, entityId: null, entityMatch: "exact", actorTypes: [], aiSystems: [], modelVersions: [],
-          verbs: [], outcomes: [], humanReview: [], sessionId: null, confidenceMin: null, confidenceMax: null, text: null,
-        },
+        filters: toStoredFilters(noDecisionFilters()),
         ids: null,
       },
       actor: AUDITOR,

@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { exportRequestSchema, selectionFromRequest } from "@/lib/evidence/request-selection";
-import { describeSelection, exportSelectionSchema, filterParameters, fromStoredFilters, type ExportSelection } from "@/lib/evidence/selection";
+import { describeSelection, exportSelectionSchema, filterParameters, fromStoredFilters, toStoredFilters, type ExportSelection } from "@/lib/evidence/selection";
+import { noDecisionFilters } from "@/lib/search-params/decisions";
 
 const NOW = new Date("2026-03-15T12:00:00.000Z");
 
@@ -52,10 +53,7 @@ describe("export selection", () => {
 
   it("describes an unfiltered selection as all decisions", () => {
     const all: ExportSelection = {
-      filters: {
-        from: null, to: null, entityType: null, entityId: null, entityMatch: "exact", actorTypes: [], aiSystems: [], modelVersions: [],
-        verbs: [], outcomes: [], humanReview: [], sessionId: null, confidenceMin: null, confidenceMax: null, text: null,
-      },
+      filters: toStoredFilters(noDecisionFilters()),
       ids: null,
     };
     expect(describeSelection(all)).toBe("All decisions");

@@ -20,27 +20,11 @@ import { appendDecisions } from "@/lib/ledger/store/append-decisions";
 import { createCheckpoint } from "@/lib/ledger/store/create-checkpoint";
 import { DirectoryCheckpointStore } from "@/lib/ledger/store/checkpoint-store";
 import { generateSignerKey } from "@/lib/ledger/signed-note";
-import type { DecisionCursor, DecisionFilters, DecisionSort } from "@/lib/search-params/decisions";
+import { noDecisionFilters, type DecisionCursor, type DecisionFilters, type DecisionSort } from "@/lib/search-params/decisions";
 import { createTestDatabase, DATABASE_KINDS, type TestDatabase } from "../support/test-databases";
 import { buildFixtures, FIXTURE_NOW, RARE_WORD, SESSIONS, type Fixture } from "./fixtures";
 
-const NO_FILTERS: DecisionFilters = {
-  from: null,
-  to: null,
-  entityType: null,
-  entityId: null,
-  entityMatch: "exact",
-  actorTypes: [],
-  aiSystems: [],
-  modelVersions: [],
-  verbs: [],
-  outcomes: [],
-  humanReview: [],
-  sessionId: null,
-  confidenceMin: null,
-  confidenceMax: null,
-  text: null,
-};
+const NO_FILTERS = noDecisionFilters();
 const NEWEST: DecisionSort = { key: "occurredAt", direction: "desc" };
 
 interface Stored extends DecisionColumns {

@@ -1,0 +1,16 @@
+import { chromium } from "@playwright/test";
+import { readFileSync } from "node:fs";
+const creds = JSON.parse(readFileSync("/tmp/dl-start/demo-credentials.json", "utf8"));
+const user = creds.users.find((u) => u.role === "compliance_officer");
+const browser = await chromium.launch({ executablePath: "/usr/bin/chromium", args: ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run"] });
+const page = await browser.newPage({ viewport: { width: 1440, height: Number(process.env.H ?? 900) }, locale: "en-GB", timezoneId: "Europe/London" });
+const base = "http://localhost:3300";
+await page.goto(base + "/sign-in");
+await page.getByLabel("Email").fill(user.email);
+await page.getByLabel("Password").fill(user.password);
+await page.getByRole("button", { name: "Sign in", exact: true }).click();
+await page.getByTestId("signed-in-user").waitFor();
+await page.goto(base + (process.argv[2] ?? "/decisions?range=30d"));
+await page.waitForTimeout(4000);
+await page.screenshot({ path: process.argv[3] ?? "/tmp/shot.png" });
+await browser.close();
