@@ -48,6 +48,23 @@ export const ROUTE_RULES: Record<string, RouteRule> = {
   "/api/v1/decisions/[id]/proof": "decisions.read",
 };
 
+/**
+ * The permission every server action ("use server" export) checks first, by export name
+ * (unique across the app). tests/auth/server-actions.test.ts fails when an action has no
+ * rule or does not call requireActionPermission with it, and calls every action as
+ * anonymous and as every role to check it refuses exactly those the catalogue refuses.
+ */
+export const ACTION_RULES: Record<string, Permission> = {
+  createUserAction: "users.manage",
+  updateUserAction: "users.manage",
+  createApiKeyAction: "api_keys.manage",
+  revokeApiKeyAction: "api_keys.manage",
+  startVerificationAction: "integrity.verify",
+  acknowledgeFailureAction: "integrity.acknowledge",
+  revealPersonalDataAction: "decisions.reveal_personal_data",
+  signCheckpointAction: "integrity.verify",
+};
+
 /** The rule of a route pattern for one method (GET for pages), or null when none exists. */
 export function ruleFor(pattern: string, method: HttpMethod = "GET"): RouteAccess | null {
   const rule = ROUTE_RULES[pattern];

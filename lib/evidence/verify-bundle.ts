@@ -44,6 +44,7 @@ export const FAILURE_CODES = {
   record_count_mismatch: "The number of records differs from the manifest",
   proof_invalid: "An inclusion proof does not lead to the signed checkpoint (the record is not in the ledger as signed)",
   proof_missing: "A record has no inclusion proof",
+  receipt_missing: "The bundle has no export receipt, so nothing ties its manifest to the ledger",
   receipt_invalid: "The export receipt does not verify",
 } as const;
 export type BundleFailureCode = keyof typeof FAILURE_CODES;
@@ -614,7 +615,14 @@ export async function verifyBundle(zip: Uint8Array, opts: VerifyBundleOptions = 
   // --- Export receipt: authenticates the manifest ---------------------------------------
   const receiptText = readText(F.receipt, false);
   if (receiptText === null) {
-    warnings.push("The bundle has no export receipt: its manifest (selection, counts) is not tied to the ledger. The records and proofs are still checked.");
+    // Every export writes one. Without it the manifest (selection, counts, which records were
+    // masked) is only the bundle's word, and masked records' readable copies are bound by
+    // nothing: removing the receipt must not let an edited bundle pass.
+    out.add({
+      code: "receipt_missing",
+      file: F.receipt,
+      message: `${F.receipt} is missing: the manifest (selection, counts, masked records) cannot be tied to the export the ledger logged`,
+    });
   } else {
     try {
       const receipt = JSON.parse(receiptText) as ExportReceipt;

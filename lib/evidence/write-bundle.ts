@@ -119,7 +119,6 @@ export interface WriteBundleResult {
   manifest: BundleManifest;
   manifestSha256: string;
   recordCount: number;
-  receipt: boolean;
   warnings: string[];
 }
 
@@ -499,15 +498,15 @@ export async function writeEvidenceBundle(ledger: BundleLedger, input: WriteBund
     await flush();
 
     // The receipt: the export's access-log entry (naming the manifest's hash), proven included
-    // in a signed checkpoint of the access log. Without it the bundle still proves its records.
+    // in a signed checkpoint of the access log. The verifier refuses a bundle without one, so
+    // an export that cannot write it fails rather than hand out a bundle that will not verify.
     const { seq: eventSeq } = await input.recordExport({
       bundleId: input.bundleId,
       manifestSha256,
       recordCount: seqs.length,
       description: input.selection.description,
     });
-    let receipt = false;
-    try {
+    {
       const accessCheckpoint = await checkpointCovering(ledger, "access", eventSeq);
       const [row] = await queryRows<{ canonical: string; leaf_hash: Uint8Array }>(
         db,
@@ -522,15 +521,12 @@ export async function writeEvidenceBundle(ledger: BundleLedger, input: WriteBund
         tlogProof: formatTlogProof(eventSeq, proof.map(toBase64), accessCheckpoint.signedNote),
       };
       addFile(F.receipt, JSON.stringify(body, null, 2) + "\n");
-      receipt = true;
-    } catch (error) {
-      warnings.push(`the export receipt could not be written: ${(error as Error).message}`);
     }
     addFile(F.sha256sums, formatSha256Sums(files));
     zip.end();
     await flush();
     await sink.close();
-    return { manifest, manifestSha256, recordCount: seqs.length, receipt, warnings };
+    return { manifest, manifestSha256, recordCount: seqs.length, warnings };
   } catch (error) {
     zip.terminate();
     await sink.abort(error as Error);

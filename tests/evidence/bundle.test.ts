@@ -60,7 +60,6 @@ describe.each(DATABASE_KINDS)("evidence bundles (%s)", (kind) => {
       outPath: out,
     });
     expect(result.recordCount).toBe(picked.length);
-    expect(result.receipt).toBe(true);
     sparse = new Uint8Array(readFileSync(out));
     sparseSeqs = recordLines(unzip(sparse)).map((l) => parseRecordLine(l)!.seq);
   }, 180_000);
@@ -321,5 +320,29 @@ describe.each(DATABASE_KINDS)("evidence bundles (%s)", (kind) => {
     expect(v.withheldRecords).toBe(masked.length);
     expect(v.proofsChecked).toBe(360);
     expect(v.recordsVerifiedByBytes).toBe(360 - masked.length);
+
+    // A masked record's readable copy is bound only by the receipt (its bytes cannot be checked
+    // against the leaf hash). Edit one, fix every hash, drop the receipt: still caught.
+    const edited = { ...files };
+    const target = recordLines(edited).find((l) => parseRecordLine(l)!.seq === masked[0]!.seq)!;
+    const forgedLine = target.replace("personal data (hidden)", "personal data (hidden), edited after export");
+    expect(forgedLine).not.toBe(target);
+    edited[F.records] = bytes(recordLines(edited).map((l) => (l === target ? forgedLine : l)).join("\n") + "\n");
+    delete edited[F.receipt];
+    edited[F.sha256sums] = bytes(text(edited[F.sha256sums]).split("\n").filter((l) => l && !l.endsWith(F.receipt)).join("\n") + "\n");
+    refreshHashes(edited, { manifest: true });
+    const forged = await verifyBundle(rezip(edited), { trustedKey: ledger.keys.verifierKey, sha: nodeSha });
+    expect(forged.ok).toBe(false);
+    expect(codes(forged)).toEqual(["receipt_missing"]);
+  });
+
+  it("refuses a bundle whose export receipt was removed", async () => {
+    const files = unzip(sparse);
+    delete files[F.receipt];
+    files[F.sha256sums] = bytes(text(files[F.sha256sums]).split("\n").filter((l) => l && !l.endsWith(F.receipt)).join("\n") + "\n");
+    const v = await verifyBundle(rezip(files), { trustedKey: ledger.keys.verifierKey, sha: nodeSha });
+    expect(v.ok).toBe(false);
+    expect(codes(v)).toEqual(["receipt_missing"]);
+    expect(v.checks.find((c) => c.label === "Manifest tied to the ledger")).toMatchObject({ ok: false, detail: "no export receipt" });
   });
 });

@@ -1,0 +1,133 @@
+import { readdirSync, readFileSync } from "node:fs";
+import path from "node:path";
+import { afterAll, beforeAll, describe, expect, test, vi } from "vitest";
+import { ROLES, roleHas, type Role } from "@/lib/auth/permissions";
+import { ACTION_RULES } from "@/lib/auth/route-rules";
+import { createUser, updateUser } from "@/lib/services/users";
+import { createTestDatabase, type TestDatabase } from "../support/test-databases";
+
+// Every server action is a public POST endpoint: whoever holds its id can call it, whether or
+// not the page showed them the button. This walks every "use server" export under app/ and
+// calls it as anonymous, as a deactivated user and as every role, through the real guard
+// (next-auth's session lookup and the request are the only things stood in for).
+
+const session = vi.hoisted(() => ({ current: null as null | { user: { id: string }; signedInAt: number } }));
+const runtime = vi.hoisted(() => ({ current: null as unknown }));
+
+vi.mock("next-auth", () => ({ getServerSession: async () => session.current }));
+vi.mock("@/lib/auth/auth-options", () => ({ getAuthOptions: () => ({}) }));
+vi.mock("next/headers", () => ({ headers: async () => new Headers({ "user-agent": "vitest" }) }));
+vi.mock("next/cache", () => ({ revalidatePath: () => undefined }));
+vi.mock("@/lib/integrity/scheduler", () => ({ wakeIntegrityJobs: async () => undefined }));
+vi.mock("@/lib/server/runtime", () => ({
+  getRuntime: async () => runtime.current,
+  checkpointNow: async () => null,
+}));
+
+const ROOT = path.resolve(__dirname, "../..");
+
+/** Files under app/ that start with the "use server" directive, relative to the root. */
+function serverActionFiles(dir = path.join(ROOT, "app")): string[] {
+  const found: string[] = [];
+  for (const entry of readdirSync(dir, { withFileTypes: true })) {
+    const full = path.join(dir, entry.name);
+    if (entry.isDirectory()) found.push(...serverActionFiles(full));
+    else if (/\.(ts|tsx)$/.test(entry.name) && /^\s*["']use server["']/.test(readFileSync(full, "utf8"))) {
+      found.push(path.relative(ROOT, full).split(path.sep).join("/"));
+    }
+  }
+  return found;
+}
+
+interface ActionExport {
+  file: string;
+  name: string;
+  source: string;
+}
+
+function actionExports(): ActionExport[] {
+  return serverActionFiles().flatMap((file) => {
+    const text = readFileSync(path.join(ROOT, file), "utf8");
+    const starts = [...text.matchAll(/^export async function (\w+)\s*\(/gm)];
+    return starts.map((m, i) => ({ file, name: m[1]!, source: text.slice(m.index, starts[i + 1]?.index ?? text.length) }));
+  });
+}
+
+const actions = actionExports();
+
+describe("ACTION_RULES covers every server action", () => {
+  test("the walk finds the app's server actions", () => {
+    expect(actions.map((a) => a.name)).toEqual(expect.arrayContaining(["createUserAction", "revealPersonalDataAction"]));
+  });
+
+  test("every action has a rule, names are unique, and no rule is stale", () => {
+    const names = actions.map((a) => a.name);
+    expect(new Set(names).size, "server action names must be unique across the app").toBe(names.length);
+    const missing = actions.filter((a) => ACTION_RULES[a.name] === undefined).map((a) => `${a.name} (${a.file})`);
+    expect(missing, `Add these to ACTION_RULES in lib/auth/route-rules.ts:\n${missing.join("\n")}`).toEqual([]);
+    expect(Object.keys(ACTION_RULES).filter((n) => !names.includes(n))).toEqual([]);
+  });
+
+  test("every action calls requireActionPermission with its rule", () => {
+    const wrong = actions
+      .filter((a) => !a.source.includes(`requireActionPermission("${ACTION_RULES[a.name]}")`))
+      .map((a) => `${a.name} (${a.file}) must call requireActionPermission("${ACTION_RULES[a.name]}")`);
+    expect(wrong).toEqual([]);
+  });
+});
+
+describe("every server action refuses whom the catalogue refuses", () => {
+  let database: TestDatabase;
+  const userIds = new Map<Role | "deactivated", string>();
+
+  beforeAll(async () => {
+    database = await createTestDatabase("pglite");
+    runtime.current = { db: database.db };
+    for (const role of ROLES) {
+      const { user } = await createUser(database.db, {
+        email: `${role}@actions.test`,
+        name: role,
+        role,
+        password: "a long enough password",
+        actor: { email: "vitest" },
+      });
+      userIds.set(role, user.id);
+    }
+    const { user: gone } = await createUser(database.db, {
+      email: "gone@actions.test",
+      name: "Gone",
+      role: "admin",
+      password: "a long enough password",
+      actor: { email: "vitest" },
+    });
+    await updateUser(database.db, { id: gone.id, active: false, actor: { email: "vitest" } });
+    userIds.set("deactivated", gone.id);
+  });
+  afterAll(async () => {
+    await database?.drop();
+  });
+
+  async function call(action: ActionExport, as: Role | "deactivated" | "anonymous"): Promise<string> {
+    session.current = as === "anonymous" ? null : { user: { id: userIds.get(as)! }, signedInAt: Math.floor(Date.now() / 1000) };
+    const mod = (await import(path.join(ROOT, action.file))) as Record<string, (...args: unknown[]) => Promise<unknown>>;
+    const fn = mod[action.name]!;
+    // Form actions take (previous state, form data); the others one input value.
+    const result = fn.length >= 2 ? await fn({ status: "idle" }, new FormData()) : await fn(undefined);
+    return String((result as { message?: unknown }).message ?? "");
+  }
+
+  test.each(actions.map((a) => [a.name, a] as const))("%s", async (_name, action) => {
+    const permission = ACTION_RULES[action.name]!;
+    for (const who of ["anonymous", "deactivated"] as const) {
+      expect(await call(action, who), `${action.name} as ${who}`).toMatch(/not signed in/);
+    }
+    for (const role of ROLES) {
+      const message = await call(action, role);
+      if (roleHas(role, permission)) {
+        expect(message, `${action.name} as ${role} should pass the guard`).not.toMatch(/not signed in|does not allow this/);
+      } else {
+        expect(message, `${action.name} as ${role} should be refused`).toContain(`needs the permission "${permission}"`);
+      }
+    }
+  });
+});
