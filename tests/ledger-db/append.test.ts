@@ -282,5 +282,30 @@ describe.each(DATABASE_KINDS)("ledger append and checkpoints (%s)", (kind) => {
     const second = await checkpoint(t.db, keys, store);
     expect(second!.checkpoint.treeSize).toBe(size + 3);
     expect((await store.list("decisions")).map((c) => c.treeSize)).toEqual([size, size + 3]);
+    expect(await store.latest("decisions")).toEqual({ treeSize: size + 3, signedNote: second!.checkpoint.signedNote });
+  });
+
+  it("refuses to sign a rewritten database, checkpoints table and all, that does not extend the external checkpoint", async () => {
+    const externalStore = tempCheckpointStore();
+    const rewritten = await createTestDatabase(kind);
+    try {
+      await appendDecisions(t.db, statements(2), WRITER);
+      const signed = (await checkpoint(t.db, keys, externalStore))!.checkpoint;
+      // Someone with the database rebuilds it with other records (and a checkpoints table
+      // that knows nothing of the signed history), longer than the signed tree.
+      await appendDecisions(rewritten.db, statements(signed.treeSize + 5), WRITER);
+      expect(await readLatestCheckpoint(rewritten.db, "decisions")).toBeNull();
+      await expect(checkpoint(rewritten.db, keys, externalStore)).rejects.toThrow(
+        new RegExp(`does not extend the external checkpoint ${signed.treeSize}`),
+      );
+      expect(await readLatestCheckpoint(rewritten.db, "decisions")).toBeNull();
+      expect((await externalStore.list("decisions")).map((c) => c.treeSize)).toEqual([signed.treeSize]);
+      // The real ledger, grown, still extends it and is signed.
+      await appendDecisions(t.db, statements(2), WRITER);
+      expect((await checkpoint(t.db, keys, externalStore))!.checkpoint.treeSize).toBe(signed.treeSize + 2);
+    } finally {
+      await rewritten.drop();
+      externalStore.remove();
+    }
   });
 });

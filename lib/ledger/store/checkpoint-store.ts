@@ -17,6 +17,8 @@ export interface ExternalCheckpointStore {
   /** Stores the note; refuses (throws) if a different note is already stored for that size. */
   put(logId: string, checkpoint: StoredCheckpointNote): Promise<void>;
   list(logId: string): Promise<StoredCheckpointNote[]>;
+  /** The largest checkpoint stored for the log, without reading the others. */
+  latest(logId: string): Promise<StoredCheckpointNote | null>;
 }
 
 const FILE_PATTERN = /^(\d{20})\.checkpoint$/;
@@ -53,20 +55,29 @@ export class DirectoryCheckpointStore implements ExternalCheckpointStore {
     }
   }
 
-  async list(logId: string): Promise<StoredCheckpointNote[]> {
-    let names: string[];
+  /** Checkpoint file names of the log, smallest size first (zero-padded, so names sort by size). */
+  private async names(logId: string): Promise<string[]> {
     try {
-      names = await readdir(path.join(this.dir, logId));
+      return (await readdir(path.join(this.dir, logId))).filter((n) => FILE_PATTERN.test(n)).sort();
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code === "ENOENT") return [];
       throw error;
     }
+  }
+
+  private async read(logId: string, name: string): Promise<StoredCheckpointNote> {
+    return { treeSize: Number(FILE_PATTERN.exec(name)![1]), signedNote: await readFile(path.join(this.dir, logId, name), "utf8") };
+  }
+
+  async list(logId: string): Promise<StoredCheckpointNote[]> {
     const out: StoredCheckpointNote[] = [];
-    for (const name of names.sort()) {
-      const m = FILE_PATTERN.exec(name);
-      if (!m) continue;
-      out.push({ treeSize: Number(m[1]), signedNote: await readFile(path.join(this.dir, logId, name), "utf8") });
-    }
+    for (const name of await this.names(logId)) out.push(await this.read(logId, name));
     return out;
+  }
+
+  async latest(logId: string): Promise<StoredCheckpointNote | null> {
+    const names = await this.names(logId);
+    const last = names[names.length - 1];
+    return last ? this.read(logId, last) : null;
   }
 }

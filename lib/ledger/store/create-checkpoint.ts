@@ -3,9 +3,9 @@ import { queryRows, type Db } from "../../../db/client";
 import { checkpoints } from "../../../db/schema";
 import { sha256 } from "../hash-node";
 import { verifyConsistency } from "../merkle";
-import { toHex } from "../bytes";
-import { formatCheckpoint, parseSignerKey, signNote } from "../signed-note";
-import type { ExternalCheckpointStore } from "./checkpoint-store";
+import { bytesEqual, toHex } from "../bytes";
+import { formatCheckpoint, formatVerifierKey, parseCheckpoint, parseSignerKey, signNote, verifyNote, type Checkpoint } from "../signed-note";
+import type { ExternalCheckpointStore, StoredCheckpointNote } from "./checkpoint-store";
 import { lockLog, readLogHead, rootFromFrontier, type LogId, type Queryable } from "./log-append";
 import { readConsistencyProof } from "./merkle-store";
 
@@ -48,6 +48,41 @@ export async function readLatestCheckpoint(tx: Pick<Db, "execute">, logId: LogId
 }
 
 /**
+ * Refuses to sign `root` at `size` unless it extends the external store's latest checkpoint.
+ * A note this key did not sign (an older key, after rotation) cannot be checked here and is
+ * left to the verifier, which knows every trusted key.
+ */
+async function assertExtendsExternal(
+  tx: Queryable,
+  logId: LogId,
+  origin: string,
+  verifierKey: string,
+  external: StoredCheckpointNote,
+  size: number,
+  root: Uint8Array,
+): Promise<void> {
+  let signed: Checkpoint;
+  try {
+    signed = parseCheckpoint((await verifyNote(external.signedNote, [verifierKey])).text);
+  } catch {
+    return;
+  }
+  const refuse = (why: string) =>
+    new CheckpointRefusedError(`the log's tree of size ${size} ${why} external checkpoint ${external.treeSize}; refusing to sign (run verify-db)`);
+  if (signed.origin !== origin || signed.size !== external.treeSize) throw refuse("cannot be compared with the");
+  if (size === signed.size) {
+    if (!bytesEqual(root, signed.rootHash)) throw refuse("has a different root than the");
+    return;
+  }
+  const proof = await readConsistencyProof(tx, logId, signed.size, size);
+  try {
+    await verifyConsistency(sha, signed.size, size, proof, signed.rootHash, root);
+  } catch {
+    throw refuse("does not extend the");
+  }
+}
+
+/**
  * Signs a checkpoint of the log's current tree, if it grew since the last one. Never signs
  * a tree that is inconsistent with the previous checkpoint (in the database or in the
  * external store): that would be a fork, and refusing is the only safe answer.
@@ -61,6 +96,7 @@ export async function createCheckpoint(
   const parsedKey = await parseSignerKey(opts.signer.signerKey);
   const keyName = parsedKey.name;
   const keyId = toHex(parsedKey.keyId);
+  const verifierKey = await formatVerifierKey(keyName, parsedKey.publicKey);
   return db.transaction(async (tx: Queryable) => {
     await lockLog(tx, opts.logId);
     const head = await readLogHead(tx, opts.logId);
@@ -83,12 +119,16 @@ export async function createCheckpoint(
         );
       }
     }
-    const external = await opts.externalStore.list(opts.logId);
-    const lastExternal = external[external.length - 1];
+    const lastExternal = await opts.externalStore.latest(opts.logId);
     if (lastExternal && lastExternal.treeSize > head.size) {
       throw new CheckpointRefusedError(
         `the external checkpoint store holds size ${lastExternal.treeSize} but the log has ${head.size} records; refusing to sign`,
       );
+    }
+    // The database's own last checkpoint can have been rewritten with the rest of the
+    // database; the external copy cannot. Extend it, or sign nothing.
+    if (lastExternal) {
+      await assertExtendsExternal(tx, opts.logId, opts.origin, verifierKey, lastExternal, head.size, root);
     }
     const body = formatCheckpoint({ origin: opts.origin, size: head.size, rootHash: root });
     const signedNote = await signNote(body, opts.signer.signerKey);
