@@ -137,6 +137,13 @@ export function ExportButton({ selectedIds = [] }: { selectedIds?: readonly stri
                       ? "Waiting to start…"
                       : `${job.recordsDone.toLocaleString("en-US")} of ${job.recordsTotal?.toLocaleString("en-US") ?? "…"} records written`}
                   </p>
+                  <p className="text-slate-600">
+                    It is written on the server: you may leave this page and download it later from{" "}
+                    <Link href="/exports" prefetch={false} className="text-sky-800 underline">
+                      Exports
+                    </Link>
+                    .
+                  </p>
                 </>
               ) : job.status === "ready" && job.downloadUrl ? (
                 <Alert tone="success" title="The bundle is ready">
@@ -149,7 +156,7 @@ export function ExportButton({ selectedIds = [] }: { selectedIds?: readonly stri
                     <a href={job.downloadUrl} download={job.fileName} className={buttonClasses("primary", "sm")} data-testid="download-bundle">
                       Download {job.fileName}
                     </a>
-                    <Link href="/verify-bundle" className={buttonClasses("secondary", "sm")}>
+                    <Link href="/verify-bundle" prefetch={false} className={buttonClasses("secondary", "sm")}>
                       Verify a bundle
                     </Link>
                   </div>

@@ -10,6 +10,7 @@ export interface NavItem {
 export const NAV_ITEMS: NavItem[] = [
   { href: "/decisions", label: "Decisions", anyOf: ["decisions.read"] },
   { href: "/integrity", label: "Integrity", anyOf: ["integrity.read"] },
+  { href: "/exports", label: "Exports", anyOf: ["evidence.export"] },
   { href: "/access-log", label: "Access log", anyOf: ["access_log.read"] },
   { href: "/admin", label: "Admin", anyOf: ["users.manage", "api_keys.manage"] },
 ];

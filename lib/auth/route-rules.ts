@@ -37,6 +37,7 @@ export const ROUTE_RULES: Record<string, RouteRule> = {
   "/integrity": "integrity.read",
   "/integrity/runs/[id]": "integrity.read",
   "/verify-bundle": "authenticated",
+  "/exports": "evidence.export",
   "/api/v1/integrity/runs": { GET: "integrity.read", POST: "integrity.verify" },
   "/api/v1/integrity/runs/[id]": "integrity.read",
   "/api/v1/evidence/exports": { GET: "evidence.export", POST: "evidence.export" },

@@ -1,4 +1,4 @@
-import { hash } from "node:crypto";
+import * as nodeCrypto from "node:crypto";
 
 // The verifier hashes three times per record (leaf, chain, about one Merkle node) and
 // compares as often, so its hashes are 32-character binary ("latin1") strings, not
@@ -9,6 +9,12 @@ import { hash } from "node:crypto";
 
 /** A SHA-256 digest as a binary string: 32 chars, each one byte (U+0000-U+00FF). */
 export type BinHash = string;
+
+// crypto.hash (one call, no Hash object) arrived in Node 20.12; engines allow 20.9.
+const hash: (algorithm: "sha256", data: Uint8Array, encoding: "binary") => string =
+  typeof nodeCrypto.hash === "function"
+    ? (algorithm, data, encoding) => nodeCrypto.hash(algorithm, data, encoding)
+    : (algorithm, data, encoding) => nodeCrypto.createHash(algorithm).update(data).digest(encoding);
 
 const pair = Buffer.alloc(64);
 const node = Buffer.alloc(65);
@@ -25,6 +31,14 @@ export function leafHashText(text: string): BinHash {
   leafScratch[0] = 0x00;
   const n = leafScratch.write(text, 1, "utf8");
   return hash("sha256", leafScratch.subarray(0, n + 1), "binary");
+}
+
+/** SHA-256(0x00 || bytes), for canonical text that arrives as its UTF-8 bytes. */
+export function leafHashBytes(bytes: Uint8Array): BinHash {
+  if (bytes.length + 1 > leafScratch.length) leafScratch = Buffer.alloc(Math.max(bytes.length + 1, leafScratch.length * 2));
+  leafScratch[0] = 0x00;
+  leafScratch.set(bytes, 1);
+  return hash("sha256", leafScratch.subarray(0, bytes.length + 1), "binary");
 }
 
 /** chain(n) = SHA-256(chain(n-1) || leaf(n)). */
