@@ -102,6 +102,14 @@ test.describe("as a compliance officer", () => {
       .map((l) => (JSON.parse(l) as { id: string }).id)
       .sort();
     expect(got).toEqual([...ids].sort());
+
+    // Leaving the list loses nothing: the Exports page lists the bundle with its download.
+    await page.goto("/exports");
+    const listed = page.getByTestId("export-row").filter({ hasText: "2 decisions selected by hand" }).first();
+    await expect(listed).toHaveAttribute("data-status", "ready");
+    await expect(listed.getByRole("link", { name: /Download/ })).toHaveAttribute("href", href);
+    const axe = await new AxeBuilder({ page }).analyze();
+    expect(axe.violations.filter((v) => v.impact === "serious" || v.impact === "critical").map((v) => v.id)).toEqual([]);
   });
 });
 

@@ -2,8 +2,9 @@ import { readdirSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { describe, expect, test } from "vitest";
 import { canonicalBytes, canonicalize, CanonicalizationError } from "@/lib/ledger/jcs";
+import { testVectorsDir } from "../support/test-vectors";
 
-const VECTORS = "/work/shared/testvectors/jcs";
+const VECTORS = testVectorsDir("jcs");
 
 function expectRejected(value: unknown, pointer: string): CanonicalizationError {
   let caught: unknown;

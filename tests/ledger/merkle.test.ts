@@ -33,8 +33,9 @@ import {
   type NodeId,
   type Sha256,
 } from "@/lib/ledger/merkle";
+import { testVectorsDir } from "../support/test-vectors";
 
-const VECTORS = "/work/shared/testvectors/rfc9162";
+const VECTORS = testVectorsDir("rfc9162");
 
 // Synchronous native hash for the heavy property tests; the vectors run with
 // WebCrypto so the browser path is what is pinned to the reference data.
