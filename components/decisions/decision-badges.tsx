@@ -10,7 +10,7 @@ const ACTOR_TONES: Record<ActorType, BadgeTone> = {
 
 /** Who made the final call, as a labelled badge (the label carries the meaning, not the colour). */
 export function ActorTypeBadge({ actorType }: { actorType: ActorType }) {
-  return <Badge tone={ACTOR_TONES[actorType] ?? "neutral"}>{ACTOR_TYPE_LABELS[actorType] ?? actorType}</Badge>;
+  return <Badge tone={ACTOR_TONES[actorType] ?? "neutral"} className="whitespace-nowrap">{ACTOR_TYPE_LABELS[actorType] ?? actorType}</Badge>;
 }
 
 export function humanReviewText(review: HumanReview, reviewerName: string | null): string {
