@@ -25,11 +25,12 @@
  *   BENCH_DATABASE_URL        server (default TEST_POSTGRES_URL or postgres://postgres@127.0.0.1:5432/postgres)
  *   LEDGER_BENCH_ROWS         records in the log for (b) and (c) (default 1000000)
  *   LEDGER_BENCH_APPEND_ROWS  records appended for (a) (default 50000)
- *   LEDGER_BENCH_KEEP=1       keep the database (name printed); LEDGER_BENCH_DB=<name> reuses one
+ *   LEDGER_BENCH_KEEP=1       keep the database (name printed) with its key and external checkpoints
+ *                             ($TMPDIR/dl-bench-ledger-<name>); LEDGER_BENCH_DB=<name> reuses one
  *                             (then (a) and the fill are skipped)
  */
 import { randomUUID } from "node:crypto";
-import { mkdtempSync, rmSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { cpus, tmpdir, totalmem } from "node:os";
 import path from "node:path";
 import { sql } from "drizzle-orm";
@@ -88,9 +89,15 @@ async function main(): Promise<void> {
   const keep = process.env.LEDGER_BENCH_KEEP === "1" || Boolean(process.env.LEDGER_BENCH_DB);
   const bench = await createBenchDatabase("dl_bench_ledger", { reuse: process.env.LEDGER_BENCH_DB, keep });
   const db = bench.db;
-  const checkpointDir = mkdtempSync(path.join(tmpdir(), "dl-bench-ledger-checkpoints-"));
+  // A kept database keeps its signing key and external checkpoints beside it in the temp dir,
+  // so a later run with LEDGER_BENCH_DB=<name> verifies the same signed history.
+  const stateDir = keep ? path.join(tmpdir(), `dl-bench-ledger-${bench.name}`) : mkdtempSync(path.join(tmpdir(), "dl-bench-ledger-"));
+  mkdirSync(stateDir, { recursive: true });
+  const checkpointDir = path.join(stateDir, "checkpoints");
   const externalStore = new DirectoryCheckpointStore(checkpointDir);
-  const keys = await generateSignerKey(ORIGIN);
+  const keysFile = path.join(stateDir, "keys.json");
+  const keys = existsSync(keysFile) ? (JSON.parse(readFileSync(keysFile, "utf8")) as { signerKey: string; verifierKey: string }) : await generateSignerKey(ORIGIN);
+  writeFileSync(keysFile, JSON.stringify(keys));
   const signCheckpoint = () =>
     createCheckpoint(db, { logId: "decisions", origin: originOf(ORIGIN, "decisions"), signer: { signerKey: keys.signerKey }, externalStore });
   log(`database ${bench.name}${keep ? " (kept)" : ""}, external checkpoints in ${checkpointDir}`);
@@ -227,7 +234,7 @@ async function main(): Promise<void> {
     process.stdout.write(`Markdown:\n\n${markdownTable(header, rows)}\n\nMachine: ${machine}\n`);
     process.stdout.write(`Verification runs (records/s): verifyLog ${runs.verify.map(n).join(", ")}; SQL baseline ${runs.baseline.map(n).join(", ")}\n`);
   } finally {
-    rmSync(checkpointDir, { recursive: true, force: true });
+    if (!keep) rmSync(stateDir, { recursive: true, force: true });
     await bench.drop();
   }
 }
