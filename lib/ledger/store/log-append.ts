@@ -76,10 +76,13 @@ export async function readPerfectNodes(
     const levels = inner.map((n) => n.level).join(",");
     const idxs = inner.map((n) => n.idx).join(",");
     parts.push(
-      sql`select n.level, n.idx, n.hash from merkle_nodes n
-          join unnest(${sql.raw(`array[${levels}]::smallint[]`)}, ${sql.raw(`array[${idxs}]::bigint[]`)}) as want(level, idx)
-            on n.level = want.level and n.idx = want.idx
-          where n.log_id = ${logId}`,
+      // One primary-key probe per wanted node (LATERAL with OFFSET 0, which the planner cannot
+      // flatten): as a join over thousands of ids (an export batch) it may hash-join against
+      // a sequential scan of every node of the log.
+      sql`select want.level, want.idx, n.hash
+          from unnest(${sql.raw(`array[${levels}]::smallint[]`)}, ${sql.raw(`array[${idxs}]::bigint[]`)}) as want(level, idx)
+          cross join lateral (select n.hash from merkle_nodes n
+            where n.log_id = ${logId} and n.level = want.level and n.idx = want.idx offset 0) n`,
     );
   }
   const rows = await queryRows<{ level: number; idx: string | number; hash: Uint8Array }>(tx, sql.join(parts, sql` union all `));
