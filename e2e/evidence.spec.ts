@@ -110,6 +110,9 @@ test.describe("as a compliance officer", () => {
     await expect(listed.getByRole("link", { name: /Download/ })).toHaveAttribute("href", href);
     const axe = await new AxeBuilder({ page }).analyze();
     expect(axe.violations.filter((v) => v.impact === "serious" || v.impact === "critical").map((v) => v.id)).toEqual([]);
+    // Looking at the list is a use of the dashboard like any other: it is in the access log.
+    await page.goto("/access-log?action=evidence.list");
+    await expect(page.getByTestId("access-log-row").filter({ hasText: "/exports" }).first()).toBeVisible();
   });
 });
 

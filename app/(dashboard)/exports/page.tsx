@@ -8,7 +8,8 @@ import { PageHeader } from "@/components/ui/page-header";
 import { Table, TBody, TD, TH, THead } from "@/components/ui/table";
 import { Time } from "@/components/ui/time";
 import { listEvidenceExports, type EvidenceExportStatus } from "@/db/queries/evidence-exports";
-import { requirePagePermission } from "@/lib/auth/guard";
+import { requestContext, requirePagePermission } from "@/lib/auth/guard";
+import { appendAccessEvent } from "@/lib/ledger/store/append-access-event";
 import { toExportView } from "@/lib/evidence/export-view";
 import { getRuntime } from "@/lib/server/runtime";
 
@@ -36,6 +37,14 @@ export default async function ExportsPage() {
   const user = await requirePagePermission("evidence.export");
   const { db } = await getRuntime();
   const exports = (await listEvidenceExports(db, { requestedById: user.id, limit: 50 })).map(toExportView);
+  await appendAccessEvent(db, {
+    action: "evidence.list",
+    outcome: "success",
+    user: { id: user.id, email: user.email, role: user.role },
+    target: "/exports",
+    details: { exports: exports.length },
+    ...(await requestContext()),
+  });
   return (
     <>
       <PageHeader

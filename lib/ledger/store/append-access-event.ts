@@ -13,6 +13,7 @@ export const ACCESS_ACTIONS = [
   "decisions.view",
   "decisions.reveal_personal_data",
   "evidence.export",
+  "evidence.list",
   "evidence.download",
   "integrity.view",
   "integrity.verify",

@@ -9,7 +9,8 @@ import { Card, CardBody, CardHeader } from "@/components/ui/card";
 import { PageHeader } from "@/components/ui/page-header";
 import { Table, TBody, TD, TH, THead } from "@/components/ui/table";
 import { Time } from "@/components/ui/time";
-import { requirePagePermission } from "@/lib/auth/guard";
+import { requestContext, requirePagePermission } from "@/lib/auth/guard";
+import { appendAccessEvent } from "@/lib/ledger/store/append-access-event";
 import { toRunView } from "@/lib/integrity/run-view";
 import type { VerificationReport } from "@/lib/ledger/verify/report";
 import { getRuntime } from "@/lib/server/runtime";
@@ -18,11 +19,18 @@ export const dynamic = "force-dynamic";
 export const metadata = { title: "Verification report · Decision Ledger" };
 
 export default async function VerificationRunPage({ params }: { params: Promise<{ id: string }> }) {
-  await requirePagePermission("integrity.read");
+  const user = await requirePagePermission("integrity.read");
   const { id } = await params;
   const { db } = await getRuntime();
   const record = await getVerificationRun(db, { id });
   if (!record) notFound();
+  await appendAccessEvent(db, {
+    action: "integrity.view",
+    outcome: "success",
+    user: { id: user.id, email: user.email, role: user.role },
+    target: `/integrity/runs/${record.id}`,
+    ...(await requestContext()),
+  });
   const run = toRunView(record);
   const result = (await getVerificationRunResult(db, { id })) as { reports?: VerificationReport[] } | null;
   const reports = result?.reports ?? [];
