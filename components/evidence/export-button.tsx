@@ -5,16 +5,10 @@ import { useQueryStates } from "nuqs";
 import { useEffect, useId, useRef, useState } from "react";
 import { Alert } from "@/components/ui/alert";
 import { Button, buttonClasses } from "@/components/ui/button";
-import type { ExportView } from "@/lib/evidence/export-view";
+import { formatBytes, type ExportView } from "@/lib/evidence/export-view";
 import { decisionsSearchParams, serializeDecisionsSearchParams } from "@/lib/search-params/decisions";
 
 const POLL_MS = 1000;
-
-function formatBytes(n: number): string {
-  if (n < 1024) return `${n} bytes`;
-  if (n < 1024 * 1024) return `${(n / 1024).toFixed(0)} KB`;
-  return `${(n / 1024 / 1024).toFixed(1)} MB`;
-}
 
 /**
  * "Export evidence" for the decisions list toolbar: exports the current view (its filters,

@@ -19,6 +19,13 @@ export interface ExportView {
   fileName: string;
 }
 
+/** A bundle's size for people: bytes, KB or MB. */
+export function formatBytes(n: number): string {
+  if (n < 1024) return `${n} bytes`;
+  if (n < 1024 * 1024) return `${(n / 1024).toFixed(0)} KB`;
+  return `${(n / 1024 / 1024).toFixed(1)} MB`;
+}
+
 export function exportFileName(r: Pick<EvidenceExportRecord, "id" | "requestedAt">): string {
   const day = r.requestedAt.toISOString().slice(0, 10);
   return `evidence-${day}-${r.id.slice(0, 8)}.zip`;

@@ -10,7 +10,7 @@ import { Time } from "@/components/ui/time";
 import { listEvidenceExports, type EvidenceExportStatus } from "@/db/queries/evidence-exports";
 import { requestContext, requirePagePermission } from "@/lib/auth/guard";
 import { appendAccessEvent } from "@/lib/ledger/store/append-access-event";
-import { toExportView } from "@/lib/evidence/export-view";
+import { formatBytes, toExportView } from "@/lib/evidence/export-view";
 import { getRuntime } from "@/lib/server/runtime";
 
 export const dynamic = "force-dynamic";
@@ -23,11 +23,6 @@ const STATUS: Record<EvidenceExportStatus, { label: string; tone: BadgeTone }> =
   failed: { label: "Failed", tone: "danger" },
   interrupted: { label: "Interrupted", tone: "warning" },
 };
-
-function formatBytes(n: number): string {
-  if (n < 1024 * 1024) return `${Math.max(1, Math.round(n / 1024))} KB`;
-  return `${(n / 1024 / 1024).toFixed(1)} MB`;
-}
 
 /**
  * The signed-in user's own evidence bundles: they are built on the server in the background,
