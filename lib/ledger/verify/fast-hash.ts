@@ -21,24 +21,26 @@ const node = Buffer.alloc(65);
 node[0] = 0x01;
 let leafScratch = Buffer.alloc(16 * 1024);
 
+/** The leaf scratch buffer, grown to hold at least `size` bytes, with the 0x00 leaf prefix set. */
+function leafBuffer(size: number): Buffer {
+  if (size > leafScratch.length) leafScratch = Buffer.alloc(Math.max(size, leafScratch.length * 2));
+  leafScratch[0] = 0x00;
+  return leafScratch;
+}
+
 /** SHA-256(0x00 || utf8(text)). */
 export function leafHashText(text: string): BinHash {
   // utf8 never needs more than 3 bytes per UTF-16 code unit.
-  const max = 1 + text.length * 3;
-  if (max > leafScratch.length) {
-    leafScratch = Buffer.alloc(Math.max(max, leafScratch.length * 2));
-  }
-  leafScratch[0] = 0x00;
-  const n = leafScratch.write(text, 1, "utf8");
-  return hash("sha256", leafScratch.subarray(0, n + 1), "binary");
+  const buffer = leafBuffer(1 + text.length * 3);
+  const n = buffer.write(text, 1, "utf8");
+  return hash("sha256", buffer.subarray(0, n + 1), "binary");
 }
 
 /** SHA-256(0x00 || bytes), for canonical text that arrives as its UTF-8 bytes. */
 export function leafHashBytes(bytes: Uint8Array): BinHash {
-  if (bytes.length + 1 > leafScratch.length) leafScratch = Buffer.alloc(Math.max(bytes.length + 1, leafScratch.length * 2));
-  leafScratch[0] = 0x00;
-  leafScratch.set(bytes, 1);
-  return hash("sha256", leafScratch.subarray(0, bytes.length + 1), "binary");
+  const buffer = leafBuffer(bytes.length + 1);
+  buffer.set(bytes, 1);
+  return hash("sha256", buffer.subarray(0, bytes.length + 1), "binary");
 }
 
 /** chain(n) = SHA-256(chain(n-1) || leaf(n)). */
