@@ -25,13 +25,13 @@ import { sql } from "drizzle-orm";
 import { migrateDatabase, openDatabase, queryRows, type Db } from "../db/client";
 import { generateDemoStatements } from "../lib/demo/generate-demo-statements";
 import { toStoredFilters, type ExportSelection } from "../lib/evidence/selection";
-import { noDecisionFilters } from "../lib/search-params/decisions";
+import { noDecisionFilters } from "../lib/filters/decision-filters";
 import { verifyBundle } from "../lib/evidence/verify-bundle";
-import { sha256 } from "../lib/ledger/hash-node";
+import { sha256 } from "../lib/ledger-store/hash-node";
 import { generateSignerKey } from "../lib/ledger/signed-note";
-import { appendDecisions } from "../lib/ledger/store/append-decisions";
-import { DirectoryCheckpointStore } from "../lib/ledger/store/checkpoint-store";
-import { createCheckpoint, originOf } from "../lib/ledger/store/create-checkpoint";
+import { appendDecisions } from "../lib/ledger-store/append-decisions";
+import { DirectoryCheckpointStore } from "../lib/ledger-store/checkpoint-store";
+import { createCheckpoint, originOf } from "../lib/ledger-store/create-checkpoint";
 import { writeEvidenceExport } from "../lib/services/evidence";
 
 const ADMIN_URL = process.env.BENCH_POSTGRES_URL ?? "postgres://postgres@127.0.0.1:5432/postgres";

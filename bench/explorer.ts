@@ -43,8 +43,8 @@ import {
 } from "../db/queries/decisions";
 import { generateDemoStatements } from "../lib/demo/generate-demo-statements";
 import { createUser } from "../lib/services/users";
-import { appendDecisions } from "../lib/ledger/store/append-decisions";
-import { noDecisionFilters, type DecisionCursor, type DecisionFilters, type DecisionSort } from "../lib/search-params/decisions";
+import { appendDecisions } from "../lib/ledger-store/append-decisions";
+import { noDecisionFilters, type DecisionCursor, type DecisionFilters, type DecisionSort } from "../lib/filters/decision-filters";
 
 const SERVER = process.env.BENCH_DATABASE_URL ?? process.env.TEST_POSTGRES_URL ?? "postgres://postgres@127.0.0.1:5432/postgres";
 const ROWS = Number(process.env.EXPLORER_BENCH_ROWS ?? 1_000_000);

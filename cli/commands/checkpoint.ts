@@ -1,7 +1,7 @@
 import { toBase64 } from "../../lib/ledger/bytes";
-import { appendAccessEvent } from "../../lib/ledger/store/append-access-event";
-import { createCheckpoint, originOf } from "../../lib/ledger/store/create-checkpoint";
-import type { LogId } from "../../lib/ledger/store/log-append";
+import { appendAccessEvent } from "../../lib/ledger-store/append-access-event";
+import { createCheckpoint, originOf } from "../../lib/ledger-store/create-checkpoint";
+import type { LogId } from "../../lib/ledger-store/log-append";
 import { defineCommand, oneOf, parseCommandArgs } from "../command";
 import { loadSigner, resolveActor, withLedger } from "../lib/ledger";
 

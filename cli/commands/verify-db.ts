@@ -1,11 +1,11 @@
 import { existsSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { formatVerifierKey, parseSignerKey } from "../../lib/ledger/signed-note";
-import { appendAccessEvent } from "../../lib/ledger/store/append-access-event";
-import { DirectoryCheckpointStore } from "../../lib/ledger/store/checkpoint-store";
-import type { LogId } from "../../lib/ledger/store/log-append";
+import { appendAccessEvent } from "../../lib/ledger-store/append-access-event";
+import { DirectoryCheckpointStore } from "../../lib/ledger-store/checkpoint-store";
+import type { LogId } from "../../lib/ledger-store/log-append";
 import { formatDatabaseReport } from "../../lib/ledger/verify/format-report";
-import { verifyLog, type DatabaseVerificationReport, type VerificationProgress, type VerificationReport } from "../../lib/ledger/verify/verify-database";
+import { verifyLog, type DatabaseVerificationReport, type VerificationProgress, type VerificationReport } from "../../lib/ledger-store/verify/verify-database";
 import type { ServerConfig } from "../../lib/server/config";
 import { CliError, defineCommand, EXIT, oneOf, parseCommandArgs, UsageError } from "../command";
 import { resolveActor, withLedger } from "../lib/ledger";

@@ -1,6 +1,6 @@
 import { existsSync, readFileSync } from "node:fs";
 import { formatVerification, verifyBundle } from "../../lib/evidence/verify-bundle";
-import { sha256 } from "../../lib/ledger/hash-node";
+import { sha256 } from "../../lib/ledger-store/hash-node";
 import { CliError, defineCommand, EXIT, parseCommandArgs } from "../command";
 
 export default defineCommand({

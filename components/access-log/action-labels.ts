@@ -1,4 +1,4 @@
-import type { AccessAction } from "@/lib/ledger/store/append-access-event";
+import type { AccessAction } from "@/lib/ledger-store/append-access-event";
 
 /** Plain-language names of access-log actions (the raw name is shown for any not listed). */
 export const ACTION_LABELS: Partial<Record<AccessAction, string>> = {

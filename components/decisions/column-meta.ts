@@ -6,7 +6,8 @@
  */
 import type { DecisionFilterOptions } from "@/db/queries/decisions";
 import { ACTOR_TYPES } from "@/lib/ledger/statement";
-import { HUMAN_REVIEW_LABELS, HUMAN_REVIEW_VALUES, type DecisionsSearchParams, type SortKey } from "@/lib/search-params/decisions";
+import { HUMAN_REVIEW_LABELS, HUMAN_REVIEW_VALUES, type DecisionsSearchParams } from "@/lib/search-params/decisions";
+import { type SortKey } from "@/lib/filters/decision-filters";
 
 export interface FilterOption {
   value: string;

@@ -1,5 +1,5 @@
 import { countDecisions } from "@/db/queries/decisions";
-import type { DecisionFilters } from "@/lib/search-params/decisions";
+import type { DecisionFilters } from "@/lib/filters/decision-filters";
 import { getRuntime } from "@/lib/server/runtime";
 
 /**

@@ -20,9 +20,7 @@ import { queryRows, type Db } from "../client";
 import { toHex } from "../../lib/ledger/bytes";
 import type { ActorType, HumanReview, XapiStatement } from "../../lib/ledger/statement";
 import { ACTOR_TYPES } from "../../lib/ledger/statement";
-import { readLatestCheckpoint } from "../../lib/ledger/store/create-checkpoint";
-import { readInclusionProof } from "../../lib/ledger/store/merkle-store";
-import type { DecisionCursor, DecisionFilters, DecisionSort, SortKey } from "../../lib/search-params/decisions";
+import type { DecisionCursor, DecisionFilters, DecisionSort, SortKey } from "../../lib/filters/decision-filters";
 
 export const COUNT_CAP = 10_000;
 export const MAX_PAGE_SIZE = 200;
@@ -535,53 +533,4 @@ export async function listRelatedDecisions(
     : { rows: [], truncated: false };
   const session = params.sessionId ? await around(sql`d.session_id = ${params.sessionId}`) : { rows: [], truncated: false };
   return { sameEntity: entity.rows, sameSession: session.rows, entityTruncated: entity.truncated, sessionTruncated: session.truncated };
-}
-
-// ---------------------------------------------------------------------------------------
-// Inclusion proof for the browser check
-// ---------------------------------------------------------------------------------------
-
-export interface DecisionProof {
-  id: string;
-  /** Leaf index in the decisions log. */
-  seq: number;
-  leafHash: string;
-  chainHash: string;
-  checkpoint: { treeSize: number; rootHash: string; signedNote: string; createdAt: string } | null;
-  /** Hex hashes, leaf sibling first; null when the latest checkpoint does not cover the record yet. */
-  proof: string[] | null;
-  /** Whether the latest signed checkpoint covers this record (treeSize > seq). */
-  covered: boolean;
-}
-
-/** Inclusion proof of the decision in the latest signed checkpoint of the decisions log. */
-export async function readDecisionProof(db: Db, id: string): Promise<DecisionProof | null> {
-  if (!isDecisionId(id)) return null;
-  const rows = await queryRows<{ seq: string | number; leaf_hash: Uint8Array; chain_hash: Uint8Array }>(
-    db,
-    sql`select e.seq, e.leaf_hash, e.chain_hash from log_entries e
-        where e.log_id = 'decisions' and e.entry_id = ${id.toLowerCase()}::uuid limit 1`,
-  );
-  const r = rows[0];
-  if (!r) return null;
-  const seq = Number(r.seq);
-  const checkpoint = await readLatestCheckpoint(db, "decisions");
-  const covered = checkpoint !== null && checkpoint.treeSize > seq;
-  const proof = covered ? (await readInclusionProof(db, "decisions", seq, checkpoint.treeSize)).map((h) => toHex(new Uint8Array(h))) : null;
-  return {
-    id: id.toLowerCase(),
-    seq,
-    leafHash: toHex(new Uint8Array(r.leaf_hash)),
-    chainHash: toHex(new Uint8Array(r.chain_hash)),
-    checkpoint: checkpoint
-      ? {
-          treeSize: checkpoint.treeSize,
-          rootHash: toHex(new Uint8Array(checkpoint.rootHash)),
-          signedNote: checkpoint.signedNote,
-          createdAt: checkpoint.createdAt.toISOString(),
-        }
-      : null,
-    proof,
-    covered,
-  };
 }

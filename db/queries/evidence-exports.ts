@@ -2,7 +2,7 @@ import { and, desc, eq, sql, type SQL } from "drizzle-orm";
 import { decisionFilterSql } from "./decisions";
 import { queryRows, type Db } from "../client";
 import { evidenceExports } from "../schema";
-import type { DecisionFilters } from "../../lib/search-params/decisions";
+import type { DecisionFilters } from "../../lib/filters/decision-filters";
 
 type Reader = Pick<Db, "select">;
 

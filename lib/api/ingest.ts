@@ -1,7 +1,7 @@
 import { randomUUID } from "node:crypto";
 import { DatabaseUnavailableError, type Db } from "../../db/client";
-import { appendDecisions } from "../ledger/store/append-decisions";
-import { LedgerConflictError, LedgerInputError } from "../ledger/store/errors";
+import { appendDecisions } from "../ledger-store/append-decisions";
+import { LedgerConflictError, LedgerInputError } from "../ledger-store/errors";
 import { verifyApiKey } from "../services/api-keys";
 import { ApiError, errorResponse, internalErrorResponse } from "./errors";
 import { INGEST_LIMITS, INGEST_SCOPE, XAPI_VERSION } from "./limits";

@@ -1,5 +1,5 @@
 import { STORAGE_LIMITS } from "../ledger/statement";
-import { MAX_BATCH } from "../ledger/store/append-decisions";
+import { MAX_BATCH } from "../ledger-store/append-decisions";
 
 /** Per-request limits of POST /api/v1/decisions (the OpenAPI document and docs/ingest-api.md quote these). */
 export const INGEST_LIMITS = {

@@ -1,7 +1,7 @@
 import { randomUUID } from "node:crypto";
 import { z } from "zod";
 import type { Db } from "../../db/client";
-import { readLatestCheckpoint } from "../ledger/store/create-checkpoint";
+import { readLatestCheckpoint } from "../ledger-store/create-checkpoint";
 import { ApiError, errorResponse, internalErrorResponse } from "./errors";
 
 /**

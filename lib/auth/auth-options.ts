@@ -2,7 +2,7 @@ import type { AuthOptions } from "next-auth";
 import CredentialsProvider from "next-auth/providers/credentials";
 import type { OAuthConfig } from "next-auth/providers/oauth";
 import { getUserByEmail } from "../../db/queries/users";
-import { appendAccessEvent } from "../ledger/store/append-access-event";
+import { appendAccessEvent } from "../ledger-store/append-access-event";
 import { loadConfig, type ServerConfig } from "../server/config";
 import { getRuntime } from "../server/runtime";
 import { authSecret } from "../server/secrets";

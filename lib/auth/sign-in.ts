@@ -2,7 +2,7 @@ import bcrypt from "bcryptjs";
 import type { Db } from "../../db/client";
 import { getSignInFailureStats, type FailureStats } from "../../db/queries/access-events";
 import { getUser, getUserCredentials, normalizeEmail } from "../../db/queries/users";
-import { appendAccessEvent } from "../ledger/store/append-access-event";
+import { appendAccessEvent } from "../ledger-store/append-access-event";
 import { isRole, type Role } from "./permissions";
 import { lockedErrorCode, SIGN_IN_ERROR_CODES } from "./sign-in-errors";
 

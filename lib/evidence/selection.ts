@@ -5,7 +5,8 @@
 
 import { z } from "zod";
 import { ACTOR_TYPE_LABELS, ACTOR_TYPES, type ActorType } from "../ledger/statement";
-import { HUMAN_REVIEW_LABELS, type DecisionFilters } from "../search-params/decisions";
+import { HUMAN_REVIEW_LABELS } from "../search-params/decisions";
+import { type DecisionFilters } from "../filters/decision-filters";
 
 export const MAX_SELECTED_IDS = 10_000;
 

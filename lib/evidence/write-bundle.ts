@@ -9,7 +9,7 @@ import { sql } from "drizzle-orm";
 import { Zip, ZipDeflate } from "fflate";
 import { queryRows } from "../../db/client";
 import { toBase64 } from "../ledger/bytes";
-import { leafHashOf, nodeHashOf } from "../ledger/hash-node";
+import { leafHashOf, nodeHashOf } from "../ledger-store/hash-node";
 import { canonicalize } from "../ledger/jcs";
 import { inclusionProofPlan, perfectSubtrees } from "../ledger/merkle";
 import {
@@ -18,9 +18,9 @@ import {
   personalDataPointers,
   type XapiStatement,
 } from "../ledger/statement";
-import { readLatestCheckpoint, type CheckpointRecord } from "../ledger/store/create-checkpoint";
-import { readPerfectNodes, type LogId, type Queryable } from "../ledger/store/log-append";
-import { readConsistencyProof, readInclusionProof } from "../ledger/store/merkle-store";
+import { readLatestCheckpoint, type CheckpointRecord } from "../ledger-store/create-checkpoint";
+import { readPerfectNodes, type LogId, type Queryable } from "../ledger-store/log-append";
+import { readConsistencyProof, readInclusionProof } from "../ledger-store/merkle-store";
 import {
   BUNDLE_FILES as F,
   BUNDLE_FORMAT,

@@ -2,10 +2,10 @@ import { eq, sql } from "drizzle-orm";
 import { queryRows, type Db } from "../../db/client";
 import type { RunFailureSummary } from "../../db/queries/verification-runs";
 import { verificationRuns } from "../../db/schema";
-import { appendAccessEvent } from "../ledger/store/append-access-event";
-import type { ExternalCheckpointStore } from "../ledger/store/checkpoint-store";
-import type { LogId } from "../ledger/store/log-append";
-import { verifyLog } from "../ledger/verify/verify-database";
+import { appendAccessEvent } from "../ledger-store/append-access-event";
+import type { ExternalCheckpointStore } from "../ledger-store/checkpoint-store";
+import type { LogId } from "../ledger-store/log-append";
+import { verifyLog } from "../ledger-store/verify/verify-database";
 import type { VerificationProgress, VerificationReport } from "../ledger/verify/report";
 
 export interface VerificationDeps {

@@ -20,6 +20,14 @@ import {
   type inferParserType,
 } from "nuqs/server";
 import { ACTOR_TYPES, type ActorType, type HumanReview } from "../ledger/statement";
+import {
+  SORT_DIRECTIONS,
+  SORT_KEYS,
+  type DecisionCursor,
+  type DecisionFilters,
+  type DecisionSort,
+  type SortKey,
+} from "../filters/decision-filters";
 
 export const TIME_PRESETS = {
   "24h": { label: "Last 24 hours", ms: 24 * 3600_000 },
@@ -38,26 +46,8 @@ export const HUMAN_REVIEW_LABELS: Record<HumanReview, string> = {
   none: "No human review",
 };
 
-export const SORT_KEYS = ["occurredAt", "confidence", "latencyMs"] as const;
-export type SortKey = (typeof SORT_KEYS)[number];
-export const SORT_DIRECTIONS = ["desc", "asc"] as const;
-export type SortDirection = (typeof SORT_DIRECTIONS)[number];
 export const PAGE_SIZES = [25, 50, 100] as const;
 export const MAX_TEXT_LENGTH = 200;
-
-/**
- * A keyset position: the sort value and seq of the row next to which a page starts.
- * `dir: "after"` reads onwards (next page), `"before"` reads backwards (previous page).
- * The sort key is part of the cursor so a cursor never applies to a different order.
- * `value` is text for timestamps (microsecond precision, as Postgres prints it) and a
- * number for confidence and latency.
- */
-export interface DecisionCursor {
-  dir: "after" | "before";
-  sort: SortKey;
-  value: string | number;
-  seq: number;
-}
 
 function toBase64Url(text: string): string {
   return btoa(text).replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "");
@@ -158,51 +148,6 @@ export const FILTER_KEYS = [
 // From URL state to a database query
 // ---------------------------------------------------------------------------------------
 
-/** What db/queries/decisions.ts filters on. Time is the decision time (occurred_at), [from, to). */
-export interface DecisionFilters {
-  from: Date | null;
-  to: Date | null;
-  entityType: string | null;
-  entityId: string | null;
-  entityMatch: "exact" | "prefix";
-  actorTypes: ActorType[];
-  aiSystems: string[];
-  modelVersions: string[];
-  verbs: string[];
-  outcomes: string[];
-  humanReview: HumanReview[];
-  sessionId: string | null;
-  confidenceMin: number | null;
-  confidenceMax: number | null;
-  text: string | null;
-}
-
-/** No filter at all: every decision. A fresh object each time, so callers may change theirs. */
-export function noDecisionFilters(): DecisionFilters {
-  return {
-    from: null,
-    to: null,
-    entityType: null,
-    entityId: null,
-    entityMatch: "exact",
-    actorTypes: [],
-    aiSystems: [],
-    modelVersions: [],
-    verbs: [],
-    outcomes: [],
-    humanReview: [],
-    sessionId: null,
-    confidenceMin: null,
-    confidenceMax: null,
-    text: null,
-  };
-}
-
-export interface DecisionSort {
-  key: SortKey;
-  direction: SortDirection;
-}
-
 export interface ResolvedDecisionQuery {
   filters: DecisionFilters;
   sort: DecisionSort;
@@ -294,17 +239,6 @@ export function resolveDecisionQuery(p: DecisionsSearchParams, now: Date): Resol
     notices,
     window,
   };
-}
-
-/** The filters as a plain JSON object for the access log (only what was set). */
-export function describeFiltersForLog(f: DecisionFilters): Record<string, unknown> {
-  const out: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(f)) {
-    if (v === null || (Array.isArray(v) && v.length === 0)) continue;
-    if (k === "entityMatch" && f.entityId === null) continue;
-    out[k] = v instanceof Date ? v.toISOString() : v;
-  }
-  return out;
 }
 
 /** Number of filters set besides the time window (for "Clear filters" and the empty state). */

@@ -3,9 +3,9 @@ import path from "node:path";
 import { sql } from "drizzle-orm";
 import { migrateDatabase, openDatabase, queryRows, type Database, type Db } from "../../db/client";
 import { formatVerifierKey, generateSignerKey, parseSignerKey } from "../ledger/signed-note";
-import { DirectoryCheckpointStore, type ExternalCheckpointStore } from "../ledger/store/checkpoint-store";
-import { createCheckpoint, originOf, type CheckpointSigner } from "../ledger/store/create-checkpoint";
-import type { LogId } from "../ledger/store/log-append";
+import { DirectoryCheckpointStore, type ExternalCheckpointStore } from "../ledger-store/checkpoint-store";
+import { createCheckpoint, originOf, type CheckpointSigner } from "../ledger-store/create-checkpoint";
+import type { LogId } from "../ledger-store/log-append";
 import { loadConfig, type ServerConfig } from "./config";
 import { readOrCreateSecretFile } from "./secrets";
 

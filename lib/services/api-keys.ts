@@ -4,7 +4,7 @@ import { z } from "zod";
 import type { Db } from "../../db/client";
 import { getApiKey, getApiKeyBySecretHash, type ApiKeyRecord } from "../../db/queries/api-keys";
 import { apiKeys } from "../../db/schema";
-import { appendAccessEvent } from "../ledger/store/append-access-event";
+import { appendAccessEvent } from "../ledger-store/append-access-event";
 import { ServiceInputError, type ServiceActor } from "./users";
 
 /** Scopes a key may have. `ingest`: may append decision records through the ingest API. */

@@ -14,10 +14,10 @@ import {
   type ExportSelection,
 } from "../evidence/selection";
 import { fileSink, writeEvidenceBundle, type BundleLedger, type WriteBundleResult } from "../evidence/write-bundle";
-import { appendAccessEvent } from "../ledger/store/append-access-event";
-import type { ExternalCheckpointStore } from "../ledger/store/checkpoint-store";
-import { createCheckpoint, originOf, type CheckpointSigner } from "../ledger/store/create-checkpoint";
-import type { LogId } from "../ledger/store/log-append";
+import { appendAccessEvent } from "../ledger-store/append-access-event";
+import type { ExternalCheckpointStore } from "../ledger-store/checkpoint-store";
+import { createCheckpoint, originOf, type CheckpointSigner } from "../ledger-store/create-checkpoint";
+import type { LogId } from "../ledger-store/log-append";
 import { ServiceInputError, type ServiceActor } from "./users";
 
 /**

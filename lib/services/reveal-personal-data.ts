@@ -2,7 +2,7 @@ import { z } from "zod";
 import type { Db } from "../../db/client";
 import { getDecision, type DecisionDetail, type DecisionListRow } from "../../db/queries/decisions";
 import { roleHas } from "../auth/permissions";
-import { appendAccessEvent } from "../ledger/store/append-access-event";
+import { appendAccessEvent } from "../ledger-store/append-access-event";
 import { maskPersonalData, PERSONAL_DATA_MASK, personalDataPointers, type XapiStatement } from "../ledger/statement";
 import { ServiceInputError, type ServiceActor } from "./users";
 

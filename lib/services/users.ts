@@ -6,7 +6,7 @@ import { getUser, getUserByEmail, normalizeEmail, type UserRecord } from "../../
 import { users } from "../../db/schema";
 import { hashPassword } from "../auth/sign-in";
 import { ROLES, type Role } from "../auth/permissions";
-import { appendAccessEvent } from "../ledger/store/append-access-event";
+import { appendAccessEvent } from "../ledger-store/append-access-event";
 
 /**
  * Who performs a change. Services take it explicitly (no Next request needed), so the

@@ -4,7 +4,7 @@ import { queryRows, type Db } from "../../db/client";
 import { getVerificationRun, type VerificationRunRecord } from "../../db/queries/verification-runs";
 import { verificationRuns } from "../../db/schema";
 import { roleHas } from "../auth/permissions";
-import { appendAccessEvent } from "../ledger/store/append-access-event";
+import { appendAccessEvent } from "../ledger-store/append-access-event";
 import { ServiceInputError, type ServiceActor } from "./users";
 
 /**

@@ -5,10 +5,10 @@ import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { createLatestCheckpointHandler, createVerifierKeyHandler } from "@/lib/api/published";
 import { generateDemoStatements } from "@/lib/demo/generate-demo-statements";
 import { generateSignerKey, parseCheckpoint, verifyNote } from "@/lib/ledger/signed-note";
-import { appendDecisions } from "@/lib/ledger/store/append-decisions";
-import { appendAccessEvent } from "@/lib/ledger/store/append-access-event";
-import { DirectoryCheckpointStore } from "@/lib/ledger/store/checkpoint-store";
-import { createCheckpoint, originOf } from "@/lib/ledger/store/create-checkpoint";
+import { appendDecisions } from "@/lib/ledger-store/append-decisions";
+import { appendAccessEvent } from "@/lib/ledger-store/append-access-event";
+import { DirectoryCheckpointStore } from "@/lib/ledger-store/checkpoint-store";
+import { createCheckpoint, originOf } from "@/lib/ledger-store/create-checkpoint";
 import { createTestDatabase, DATABASE_KINDS, type TestDatabase } from "../support/test-databases";
 
 test("GET /api/v1/verifier-key returns the key as one line of text", async () => {

@@ -9,7 +9,7 @@ import { openDatabase, queryRows, type Database, type DatabaseKind } from "@/db/
 import { verifyCredentials } from "@/lib/auth/sign-in";
 import { generateDemoStatements } from "@/lib/demo/generate-demo-statements";
 import { parseCheckpoint, parseSignerKey, verifyNote } from "@/lib/ledger/signed-note";
-import { appendDecisions } from "@/lib/ledger/store/append-decisions";
+import { appendDecisions } from "@/lib/ledger-store/append-decisions";
 import { verifyApiKey } from "@/lib/services/api-keys";
 import { loadCommands } from "@/cli/main";
 import { DATABASE_KINDS, TEST_POSTGRES_URL } from "../support/test-databases";

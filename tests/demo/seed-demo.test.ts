@@ -15,9 +15,9 @@ import {
   type DemoCredentials,
 } from "@/lib/demo/seed-demo";
 import { generateSignerKey, parseCheckpoint, verifyNote } from "@/lib/ledger/signed-note";
-import { appendDecisions } from "@/lib/ledger/store/append-decisions";
-import { DirectoryCheckpointStore } from "@/lib/ledger/store/checkpoint-store";
-import { readLatestCheckpoint } from "@/lib/ledger/store/create-checkpoint";
+import { appendDecisions } from "@/lib/ledger-store/append-decisions";
+import { DirectoryCheckpointStore } from "@/lib/ledger-store/checkpoint-store";
+import { readLatestCheckpoint } from "@/lib/ledger-store/create-checkpoint";
 import { loadConfig } from "@/lib/server/config";
 import type { Runtime } from "@/lib/server/runtime";
 import { verifyApiKey } from "@/lib/services/api-keys";

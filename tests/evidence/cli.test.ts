@@ -7,7 +7,7 @@ import { sql } from "drizzle-orm";
 import { migrateDatabase, openDatabase, queryRows } from "@/db/client";
 import { generateDemoStatements } from "@/lib/demo/generate-demo-statements";
 import { BUNDLE_FILES as F, parseRecordLine } from "@/lib/evidence/bundle-format";
-import { appendDecisions } from "@/lib/ledger/store/append-decisions";
+import { appendDecisions } from "@/lib/ledger-store/append-decisions";
 import { deriveActorType } from "@/lib/ledger/statement";
 import { createUser } from "@/lib/services/users";
 import { bytes, rezip, text, unzip } from "./fixture";

@@ -4,9 +4,9 @@ import path from "node:path";
 import { unzipSync, zipSync } from "fflate";
 import { generateDemoStatements } from "@/lib/demo/generate-demo-statements";
 import { generateSignerKey } from "@/lib/ledger/signed-note";
-import { appendDecisions } from "@/lib/ledger/store/append-decisions";
-import { DirectoryCheckpointStore } from "@/lib/ledger/store/checkpoint-store";
-import { createCheckpoint, originOf } from "@/lib/ledger/store/create-checkpoint";
+import { appendDecisions } from "@/lib/ledger-store/append-decisions";
+import { DirectoryCheckpointStore } from "@/lib/ledger-store/checkpoint-store";
+import { createCheckpoint, originOf } from "@/lib/ledger-store/create-checkpoint";
 import type { EvidenceActor, EvidenceDeps } from "@/lib/services/evidence";
 import type { TestDatabase } from "../support/test-databases";
 

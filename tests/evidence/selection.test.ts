@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { exportRequestSchema, selectionFromRequest } from "@/lib/evidence/request-selection";
 import { describeSelection, exportSelectionSchema, filterParameters, fromStoredFilters, toStoredFilters, type ExportSelection } from "@/lib/evidence/selection";
-import { noDecisionFilters } from "@/lib/search-params/decisions";
+import { noDecisionFilters } from "@/lib/filters/decision-filters";
 
 const NOW = new Date("2026-03-15T12:00:00.000Z");
 

@@ -2,25 +2,17 @@ import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
-import {
-  countDecisions,
-  getDecision,
-  histogramDecisions,
-  listDecisionFilterOptions,
-  listDecisions,
-  listRelatedDecisions,
-  readDecisionProof,
-  type DecisionListRow,
-} from "@/db/queries/decisions";
+import { countDecisions, getDecision, histogramDecisions, listDecisionFilterOptions, listDecisions, listRelatedDecisions, type DecisionListRow } from "@/db/queries/decisions";
+import { readDecisionProof } from "@/lib/ledger-store/read-decision-proof";
 import { fromHex } from "@/lib/ledger/bytes";
-import { leafHashOf, sha256 } from "@/lib/ledger/hash-node";
+import { leafHashOf, sha256 } from "@/lib/ledger-store/hash-node";
 import { verifyInclusion } from "@/lib/ledger/merkle";
 import type { DecisionColumns } from "@/lib/ledger/statement";
-import { appendDecisions } from "@/lib/ledger/store/append-decisions";
-import { createCheckpoint } from "@/lib/ledger/store/create-checkpoint";
-import { DirectoryCheckpointStore } from "@/lib/ledger/store/checkpoint-store";
+import { appendDecisions } from "@/lib/ledger-store/append-decisions";
+import { createCheckpoint } from "@/lib/ledger-store/create-checkpoint";
+import { DirectoryCheckpointStore } from "@/lib/ledger-store/checkpoint-store";
 import { generateSignerKey } from "@/lib/ledger/signed-note";
-import { noDecisionFilters, type DecisionCursor, type DecisionFilters, type DecisionSort } from "@/lib/search-params/decisions";
+import { noDecisionFilters, type DecisionCursor, type DecisionFilters, type DecisionSort } from "@/lib/filters/decision-filters";
 import { createTestDatabase, DATABASE_KINDS, type TestDatabase } from "../support/test-databases";
 import { buildFixtures, FIXTURE_NOW, RARE_WORD, SESSIONS, type Fixture } from "./fixtures";
 

@@ -4,7 +4,7 @@ import { queryRows } from "@/db/client";
 import { getDecision } from "@/db/queries/decisions";
 import { PROFILE_EXAMPLES } from "@/lib/ledger/profile-examples";
 import { getByPointer, PERSONAL_DATA_MASK, personalDataPointers, type XapiStatement } from "@/lib/ledger/statement";
-import { appendDecisions } from "@/lib/ledger/store/append-decisions";
+import { appendDecisions } from "@/lib/ledger-store/append-decisions";
 import { maskDecisionRow, maskedDecisionView, revealPersonalData } from "@/lib/services/reveal-personal-data";
 import { ServiceInputError } from "@/lib/services/users";
 import { createTestDatabase, DATABASE_KINDS, type TestDatabase } from "../support/test-databases";

@@ -3,16 +3,8 @@ import { renderToString } from "react-dom/server";
 import { useQueryStates } from "nuqs";
 import { NuqsTestingAdapter } from "nuqs/adapters/testing";
 import { describe, expect, test } from "vitest";
-import {
-  decodeCursor,
-  decisionsSearchParams,
-  describeFiltersForLog,
-  encodeCursor,
-  loadDecisionsSearchParams,
-  resolveDecisionQuery,
-  serializeDecisionsSearchParams,
-  type DecisionsSearchParams,
-} from "@/lib/search-params/decisions";
+import { decodeCursor, decisionsSearchParams, encodeCursor, loadDecisionsSearchParams, resolveDecisionQuery, serializeDecisionsSearchParams, type DecisionsSearchParams } from "@/lib/search-params/decisions";
+import { describeFiltersForLog } from "@/lib/filters/decision-filters";
 
 /** Parses a query string the way the client does: the real useQueryStates hook, rendered once. */
 function parseOnClient(query: string): DecisionsSearchParams {

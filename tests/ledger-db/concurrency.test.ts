@@ -1,9 +1,9 @@
 import { sql } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { openDatabase, queryRows, type Database, type Db } from "@/db/client";
-import { appendAccessEvent } from "@/lib/ledger/store/append-access-event";
-import { appendDecisions } from "@/lib/ledger/store/append-decisions";
-import { verifyDatabase } from "@/lib/ledger/verify/verify-database";
+import { appendAccessEvent } from "@/lib/ledger-store/append-access-event";
+import { appendDecisions } from "@/lib/ledger-store/append-decisions";
+import { verifyDatabase } from "@/lib/ledger-store/verify/verify-database";
 import { createTestDatabase, DATABASE_KINDS, type TestDatabase } from "../support/test-databases";
 import { checkpoint, newKeys, statements, TEST_ORIGIN, tempCheckpointStore, type LedgerKeys, type TempCheckpointStore } from "./ledger-fixture";
 

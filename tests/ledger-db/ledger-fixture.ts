@@ -6,12 +6,12 @@ import { openDatabase, queryRows, type Database, type Db } from "@/db/client";
 import * as schema from "@/db/schema";
 import { generateDemoStatements } from "@/lib/demo/generate-demo-statements";
 import { toHex } from "@/lib/ledger/bytes";
-import { CHAIN_GENESIS, leafHashOf, sha256 } from "@/lib/ledger/hash-node";
+import { CHAIN_GENESIS, leafHashOf, sha256 } from "@/lib/ledger-store/hash-node";
 import { formatCheckpoint, generateSignerKey, parseSignerKey, signNote } from "@/lib/ledger/signed-note";
-import { appendDecisions } from "@/lib/ledger/store/append-decisions";
-import { DirectoryCheckpointStore } from "@/lib/ledger/store/checkpoint-store";
-import { createCheckpoint, originOf } from "@/lib/ledger/store/create-checkpoint";
-import { extendLog, rootFromFrontier, type LogId } from "@/lib/ledger/store/log-append";
+import { appendDecisions } from "@/lib/ledger-store/append-decisions";
+import { DirectoryCheckpointStore } from "@/lib/ledger-store/checkpoint-store";
+import { createCheckpoint, originOf } from "@/lib/ledger-store/create-checkpoint";
+import { extendLog, rootFromFrontier, type LogId } from "@/lib/ledger-store/log-append";
 import type { XapiStatement } from "@/lib/ledger/statement";
 import { createTestDatabase, TEST_POSTGRES_URL, type TestDatabase } from "../support/test-databases";
 

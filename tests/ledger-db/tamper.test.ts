@@ -2,8 +2,8 @@ import { randomUUID } from "node:crypto";
 import { sql } from "drizzle-orm";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { queryRows } from "@/db/client";
-import { appendAccessEvent } from "@/lib/ledger/store/append-access-event";
-import { verifyDatabase, verifyLog, type VerificationReport } from "@/lib/ledger/verify/verify-database";
+import { appendAccessEvent } from "@/lib/ledger-store/append-access-event";
+import { verifyDatabase, verifyLog, type VerificationReport } from "@/lib/ledger-store/verify/verify-database";
 import { DATABASE_KINDS } from "../support/test-databases";
 import {
   asSuperuser,

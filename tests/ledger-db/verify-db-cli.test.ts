@@ -4,7 +4,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { migrateDatabase, openDatabase, type Db } from "@/db/client";
-import type { DatabaseVerificationReport } from "@/lib/ledger/verify/verify-database";
+import type { DatabaseVerificationReport } from "@/lib/ledger-store/verify/verify-database";
 import { createTestDatabase, DATABASE_KINDS, type TestDatabase } from "../support/test-databases";
 import { asSuperuser, buildLedger, entryAt, newKeys, TEST_ORIGIN, TempCheckpointStore, type LedgerKeys } from "./ledger-fixture";
 

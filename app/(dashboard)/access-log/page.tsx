@@ -7,7 +7,7 @@ import { Card } from "@/components/ui/card";
 import { PageHeader } from "@/components/ui/page-header";
 import { listAccessEventUsers, listAccessEvents } from "@/db/queries/access-events";
 import { requestContext, requirePagePermission } from "@/lib/auth/guard";
-import { ACCESS_ACTIONS, appendAccessEvent } from "@/lib/ledger/store/append-access-event";
+import { ACCESS_ACTIONS, appendAccessEvent } from "@/lib/ledger-store/append-access-event";
 import { getRuntime } from "@/lib/server/runtime";
 
 export const metadata = { title: "Access log" };

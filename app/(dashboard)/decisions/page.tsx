@@ -11,14 +11,9 @@ import { ResultCount, ResultCountFallback } from "@/components/decisions/result-
 import { listDecisionFilterOptions, listDecisions } from "@/db/queries/decisions";
 import { requestContext, requirePagePermission } from "@/lib/auth/guard";
 import { roleHas } from "@/lib/auth/permissions";
-import { appendAccessEvent } from "@/lib/ledger/store/append-access-event";
-import {
-  countActiveFilters,
-  describeFiltersForLog,
-  loadDecisionsSearchParams,
-  resolveDecisionQuery,
-  serializeDecisionsSearchParams,
-} from "@/lib/search-params/decisions";
+import { appendAccessEvent } from "@/lib/ledger-store/append-access-event";
+import { countActiveFilters, loadDecisionsSearchParams, resolveDecisionQuery, serializeDecisionsSearchParams } from "@/lib/search-params/decisions";
+import { describeFiltersForLog } from "@/lib/filters/decision-filters";
 import { getRuntime } from "@/lib/server/runtime";
 import { maskDecisionRow } from "@/lib/services/reveal-personal-data";
 

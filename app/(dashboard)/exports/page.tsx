@@ -9,7 +9,7 @@ import { Table, TBody, TD, TH, THead } from "@/components/ui/table";
 import { Time } from "@/components/ui/time";
 import { listEvidenceExports, type EvidenceExportStatus } from "@/db/queries/evidence-exports";
 import { requestContext, requirePagePermission } from "@/lib/auth/guard";
-import { appendAccessEvent } from "@/lib/ledger/store/append-access-event";
+import { appendAccessEvent } from "@/lib/ledger-store/append-access-event";
 import { formatBytes, toExportView } from "@/lib/evidence/export-view";
 import { getRuntime } from "@/lib/server/runtime";
 

@@ -17,9 +17,9 @@ import { roleHas } from "@/lib/auth/permissions";
 import { getUnacknowledgedFailure } from "@/lib/integrity/failure-banner";
 import { toRunView } from "@/lib/integrity/run-view";
 import { toBase64 } from "@/lib/ledger/bytes";
-import { appendAccessEvent } from "@/lib/ledger/store/append-access-event";
-import { readLatestCheckpoint } from "@/lib/ledger/store/create-checkpoint";
-import type { LogId } from "@/lib/ledger/store/log-append";
+import { appendAccessEvent } from "@/lib/ledger-store/append-access-event";
+import { readLatestCheckpoint } from "@/lib/ledger-store/create-checkpoint";
+import type { LogId } from "@/lib/ledger-store/log-append";
 import { getRuntime } from "@/lib/server/runtime";
 import { acknowledgeFailureAction, startVerificationAction } from "./actions";
 

@@ -1,4 +1,4 @@
-import type { LogId } from "../store/log-append";
+import type { LogId } from "../log-id";
 
 /**
  * What the database verifier can find. The decision procedure that picks a class for a

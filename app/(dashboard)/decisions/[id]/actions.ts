@@ -2,7 +2,7 @@
 
 import { z } from "zod";
 import { AccessDeniedError, requestContext, requireActionPermission } from "@/lib/auth/guard";
-import { appendAccessEvent } from "@/lib/ledger/store/append-access-event";
+import { appendAccessEvent } from "@/lib/ledger-store/append-access-event";
 import { checkpointNow, getRuntime } from "@/lib/server/runtime";
 import { revealPersonalData } from "@/lib/services/reveal-personal-data";
 import { ServiceInputError } from "@/lib/services/users";

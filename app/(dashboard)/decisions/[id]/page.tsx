@@ -11,7 +11,7 @@ import { getDecision, listRelatedDecisions } from "@/db/queries/decisions";
 import { requestContext, requirePagePermission } from "@/lib/auth/guard";
 import { roleHas } from "@/lib/auth/permissions";
 import { ACTOR_TYPES } from "@/lib/ledger/statement";
-import { appendAccessEvent } from "@/lib/ledger/store/append-access-event";
+import { appendAccessEvent } from "@/lib/ledger-store/append-access-event";
 import { loadDecisionsSearchParams, serializeDecisionsSearchParams } from "@/lib/search-params/decisions";
 import { getRuntime } from "@/lib/server/runtime";
 import { maskDecisionRow, maskedDecisionView } from "@/lib/services/reveal-personal-data";

@@ -10,7 +10,7 @@ import { PageHeader } from "@/components/ui/page-header";
 import { Table, TBody, TD, TH, THead } from "@/components/ui/table";
 import { Time } from "@/components/ui/time";
 import { requestContext, requirePagePermission } from "@/lib/auth/guard";
-import { appendAccessEvent } from "@/lib/ledger/store/append-access-event";
+import { appendAccessEvent } from "@/lib/ledger-store/append-access-event";
 import { toRunView } from "@/lib/integrity/run-view";
 import type { VerificationReport } from "@/lib/ledger/verify/report";
 import { getRuntime } from "@/lib/server/runtime";

@@ -1,9 +1,9 @@
 import { randomUUID } from "node:crypto";
 import { z } from "zod";
-import { readDecisionProof } from "@/db/queries/decisions";
+import { readDecisionProof } from "@/lib/ledger-store/read-decision-proof";
 import { ApiError, errorResponse, internalErrorResponse } from "@/lib/api/errors";
 import { withPermission } from "@/lib/auth/guard";
-import { originOf } from "@/lib/ledger/store/create-checkpoint";
+import { originOf } from "@/lib/ledger-store/create-checkpoint";
 import { getRuntime } from "@/lib/server/runtime";
 
 export const dynamic = "force-dynamic";

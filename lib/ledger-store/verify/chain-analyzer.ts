@@ -1,4 +1,4 @@
-import type { VerificationFailure } from "./report";
+import type { VerificationFailure } from "../../ledger/verify/report";
 import { binToHex as hex, chainFollows, chainHash, type BinHash } from "./fast-hash";
 
 /**

@@ -1,11 +1,11 @@
 import { sql, type SQL } from "drizzle-orm";
 import { queryRows, type Db } from "../../../db/client";
 import { sha256 } from "../hash-node";
-import { verifyConsistency } from "../merkle";
-import type { ExternalCheckpointStore } from "../store/checkpoint-store";
+import { verifyConsistency } from "../../ledger/merkle";
+import type { ExternalCheckpointStore } from "../checkpoint-store";
 import { CHAIN_GENESIS } from "../hash-node";
-import { frontierIds, readPerfectNodes, type LogId } from "../store/log-append";
-import { readConsistencyProof } from "../store/merkle-store";
+import { frontierIds, readPerfectNodes, type LogId } from "../log-append";
+import { readConsistencyProof } from "../merkle-store";
 import { ChainAnalyzer, STRUCTURAL_CLASSES, type Position } from "./chain-analyzer";
 import { checkCheckpoints, type CheckedCheckpoint } from "./checkpoint-notes";
 import { DERIVED_SELECT, derivedColumnDifferences } from "./derived-columns";
@@ -16,10 +16,10 @@ import {
   type VerificationFailure,
   type VerificationProgress,
   type VerificationReport,
-} from "./report";
+} from "../../ledger/verify/report";
 import { TreeTracker } from "./tree-tracker";
 
-export * from "./report";
+export * from "../../ledger/verify/report";
 
 export interface VerifyLogOptions {
   logId: LogId;

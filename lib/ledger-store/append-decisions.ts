@@ -1,9 +1,9 @@
 import { randomUUID } from "node:crypto";
 import { sql } from "drizzle-orm";
-import { queryRows, type Db } from "../../../db/client";
-import { decisions } from "../../../db/schema";
-import { leafHashOf } from "../hash-node";
-import { canonicalize } from "../jcs";
+import { queryRows, type Db } from "../../db/client";
+import { decisions } from "../../db/schema";
+import { leafHashOf } from "./hash-node";
+import { canonicalize } from "../ledger/jcs";
 import {
   contentWithoutServerFields,
   deriveDecisionColumns,
@@ -11,7 +11,7 @@ import {
   validateStatement,
   type XapiAgent,
   type XapiStatement,
-} from "../statement";
+} from "../ledger/statement";
 import { LedgerConflictError, LedgerInputError, type ItemError } from "./errors";
 import { extendLog, insertLogEntries, lockLog, readLogHead } from "./log-append";
 

@@ -1,10 +1,10 @@
 import { sql } from "drizzle-orm";
 import { queryRows, type Db } from "../../../db/client";
-import { parseCheckpoint, verifyNote } from "../signed-note";
-import type { ExternalCheckpointStore } from "../store/checkpoint-store";
-import type { LogId } from "../store/log-append";
+import { parseCheckpoint, verifyNote } from "../../ledger/signed-note";
+import type { ExternalCheckpointStore } from "../checkpoint-store";
+import type { LogId } from "../log-append";
 import { hex } from "./fast-hash";
-import type { VerificationFailure } from "./report";
+import type { VerificationFailure } from "../../ledger/verify/report";
 
 /** One signed checkpoint as the verifier sees it, wherever it came from. */
 export interface CheckedCheckpoint {

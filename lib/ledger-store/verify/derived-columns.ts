@@ -1,6 +1,6 @@
 import { sql, type SQL } from "drizzle-orm";
-import { deriveDecisionColumns, type XapiStatement } from "../statement";
-import type { LogId } from "../store/log-append";
+import { deriveDecisionColumns, type XapiStatement } from "../../ledger/statement";
+import type { LogId } from "../log-append";
 
 /**
  * The deep check (verify-db --deep): the columns the dashboard filters and lists by are

@@ -1,5 +1,5 @@
-import { consistencyProofPlan, inclusionProofPlan, perfectSubtrees, type ProofStep } from "../merkle";
-import { nodeHashOf } from "../hash-node";
+import { consistencyProofPlan, inclusionProofPlan, perfectSubtrees, type ProofStep } from "../ledger/merkle";
+import { nodeHashOf } from "./hash-node";
 import { frontierIds, readPerfectNodes, type LogId, type Queryable } from "./log-append";
 
 /**

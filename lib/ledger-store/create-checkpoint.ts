@@ -1,10 +1,10 @@
 import { sql } from "drizzle-orm";
-import { queryRows, type Db } from "../../../db/client";
-import { checkpoints } from "../../../db/schema";
-import { sha256 } from "../hash-node";
-import { verifyConsistency } from "../merkle";
-import { bytesEqual, toHex } from "../bytes";
-import { formatCheckpoint, formatVerifierKey, parseCheckpoint, parseSignerKey, signNote, verifyNote, type Checkpoint } from "../signed-note";
+import { queryRows, type Db } from "../../db/client";
+import { checkpoints } from "../../db/schema";
+import { sha256 } from "./hash-node";
+import { verifyConsistency } from "../ledger/merkle";
+import { bytesEqual, toHex } from "../ledger/bytes";
+import { formatCheckpoint, formatVerifierKey, parseCheckpoint, parseSignerKey, signNote, verifyNote, type Checkpoint } from "../ledger/signed-note";
 import type { ExternalCheckpointStore, StoredCheckpointNote } from "./checkpoint-store";
 import { lockLog, readLogHead, rootFromFrontier, type LogId, type Queryable } from "./log-append";
 import { readConsistencyProof } from "./merkle-store";

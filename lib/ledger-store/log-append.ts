@@ -1,8 +1,9 @@
 import { sql } from "drizzle-orm";
-import { queryRows, type Db } from "../../../db/client";
-import { CHAIN_GENESIS, chainHashOf, nodeHashOf } from "../hash-node";
+import { queryRows, type Db } from "../../db/client";
+import type { LogId } from "../ledger/log-id";
+import { CHAIN_GENESIS, chainHashOf, nodeHashOf } from "./hash-node";
 
-export type LogId = "decisions" | "access";
+export type { LogId };
 
 /** A transaction handle or the database itself: both can run queries. */
 export type Queryable = Pick<Db, "execute" | "insert" | "select">;

@@ -1,8 +1,8 @@
 import { randomUUID } from "node:crypto";
-import type { Db } from "../../../db/client";
-import { accessEvents } from "../../../db/schema";
-import { leafHashOf } from "../hash-node";
-import { canonicalize } from "../jcs";
+import type { Db } from "../../db/client";
+import { accessEvents } from "../../db/schema";
+import { leafHashOf } from "./hash-node";
+import { canonicalize } from "../ledger/jcs";
 import { extendLog, insertLogEntries, lockLog, readLogHead, type Queryable } from "./log-append";
 
 export const ACCESS_ACTIONS = [

@@ -1,0 +1,2 @@
+/** The ledger's logs: the decision records and the dashboard's own access log. */
+export type LogId = "decisions" | "access";
