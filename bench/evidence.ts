@@ -22,7 +22,7 @@ import { cpus, tmpdir, totalmem } from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { sql } from "drizzle-orm";
-import { migrateDatabase, openDatabase, queryRows, type Db } from "../db/client";
+import { migrateDatabase, openDatabase, queryRowsUnchecked, type Db } from "../db/client";
 import { generateDemoStatements } from "../lib/demo/generate-demo-statements";
 import { toStoredFilters, type ExportSelection } from "../lib/evidence/selection";
 import { noDecisionFilters } from "../lib/filters/decision-filters";
@@ -105,7 +105,7 @@ async function child(): Promise<void> {
           let bytes = 0;
           for (let i = 0; i < seqs.length; i += 1000) {
             const batch = seqs.slice(i, i + 1000);
-            const rows = await queryRows<{ canonical: string; leaf_hash: Uint8Array }>(
+            const rows = await queryRowsUnchecked<{ canonical: string; leaf_hash: Uint8Array }>(
               db,
               sql`select d.canonical, e.leaf_hash from log_entries e join decisions d on d.seq = e.seq and d.recorded_at = e.recorded_at
                   where e.log_id = 'decisions' and e.seq = any(${sql.raw(`array[${batch.join(",")}]::bigint[]`)}) order by e.seq`,
@@ -171,8 +171,8 @@ async function parent(): Promise<void> {
   const name = keep ?? `dl_bench_evidence_${randomBytes(4).toString("hex")}`;
   if (!/^[a-z_][a-z0-9_]*$/.test(name)) throw new Error("BENCH_EVIDENCE_KEEP_DB must be a plain database name");
   const admin = await openDatabase({ url: ADMIN_URL });
-  const exists = (await queryRows(admin.db, sql`select 1 from pg_database where datname = ${name}`)).length > 0;
-  if (!exists) await queryRows(admin.db, sql.raw(`create database ${name}`));
+  const exists = (await queryRowsUnchecked(admin.db, sql`select 1 from pg_database where datname = ${name}`)).length > 0;
+  if (!exists) await queryRowsUnchecked(admin.db, sql.raw(`create database ${name}`));
   const url = new URL(ADMIN_URL);
   url.pathname = `/${name}`;
   const tmp = mkdtempSync(path.join(tmpdir(), "dl-bench-evidence-"));
@@ -188,7 +188,7 @@ async function parent(): Promise<void> {
     const database = await openDatabase({ url: url.toString() });
     await migrateDatabase(database);
     let ids = (
-      await queryRows<{ entry_id: string }>(database.db, sql`select entry_id from log_entries where log_id = 'decisions' order by seq`)
+      await queryRowsUnchecked<{ entry_id: string }>(database.db, sql`select entry_id from log_entries where log_id = 'decisions' order by seq`)
     ).map((r) => r.entry_id);
     if (ids.length < total) {
       const t0 = performance.now();
@@ -254,7 +254,7 @@ async function parent(): Promise<void> {
     }
   } finally {
     rmSync(tmp, { recursive: true, force: true });
-    if (!keep) await queryRows(admin.db, sql.raw(`drop database if exists ${name} with (force)`));
+    if (!keep) await queryRowsUnchecked(admin.db, sql.raw(`drop database if exists ${name} with (force)`));
     await admin.close();
   }
 }

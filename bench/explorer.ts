@@ -30,7 +30,7 @@ import { writeFileSync } from "node:fs";
 import { cpus, loadavg } from "node:os";
 import { performance } from "node:perf_hooks";
 import { sql, type SQL } from "drizzle-orm";
-import { migrateDatabase, openDatabase, queryRows, type Database } from "../db/client";
+import { migrateDatabase, openDatabase, queryRowsUnchecked, type Database } from "../db/client";
 import {
   countDecisions,
   countDecisionsSql,
@@ -113,7 +113,7 @@ interface PlanSummary {
 
 /** EXPLAIN ANALYZE of a query: its top node, the indexes used, and whether any node is a Seq Scan. */
 async function explain(database: Database, query: SQL): Promise<PlanSummary> {
-  const rows = await queryRows<Record<string, string>>(database.db, sql`explain (analyze, costs off, timing off) ${query}`);
+  const rows = await queryRowsUnchecked<Record<string, string>>(database.db, sql`explain (analyze, costs off, timing off) ${query}`);
   const lines = rows.map((r) => Object.values(r)[0] ?? "");
   const nodes = lines.map((l) => l.replace(/^\s*(->\s*)?/, "")).filter((l) => /^[A-Z]/.test(l) && !/^(Planning|Execution)/.test(l));
   const indexes = [...new Set(lines.flatMap((l) => [...l.matchAll(/(?:using|on) (decisions_\w+_idx|decisions_\w+_pkey)/g)].map((m) => m[1]!.replace(/^decisions_\d{4}_\d{2}_/, "decisions_"))))];
@@ -189,13 +189,13 @@ async function main(): Promise<void> {
   const admin = await openDatabase({ url: SERVER });
   const reuse = process.env.EXPLORER_BENCH_DB;
   const name = reuse ?? `dl_bench_explorer_${Date.now().toString(36)}_${randomBytes(3).toString("hex")}`;
-  if (!reuse) await queryRows(admin.db, sql.raw(`create database ${name}`));
+  if (!reuse) await queryRowsUnchecked(admin.db, sql.raw(`create database ${name}`));
   const database = await openDatabase({ url: urlFor(name) });
   const report: string[] = [];
   const keep = process.env.EXPLORER_BENCH_KEEP === "1" || Boolean(reuse);
   try {
     await migrateDatabase(database);
-    const version = (await queryRows<{ v: string }>(database.db, sql`select version() as v`))[0]?.v ?? "";
+    const version = (await queryRowsUnchecked<{ v: string }>(database.db, sql`select version() as v`))[0]?.v ?? "";
     let seedLine = "";
     let now: Date;
     if (!reuse) {
@@ -205,26 +205,26 @@ async function main(): Promise<void> {
       seedLine = `Seeded ${ROWS.toLocaleString("en")} decisions through appendDecisions (batches of ${BATCH}) in ${s.seconds.toFixed(0)} s (${Math.round(s.rowsPerSecond).toLocaleString("en")} rows/s).`;
       log(seedLine);
       log("vacuum analyze (what autovacuum does on its own after a bulk insert) ...");
-      await queryRows(database.db, sql`vacuum analyze decisions`);
-      await queryRows(database.db, sql`vacuum analyze log_entries`);
+      await queryRowsUnchecked(database.db, sql`vacuum analyze decisions`);
+      await queryRowsUnchecked(database.db, sql`vacuum analyze log_entries`);
     } else {
-      const r = await queryRows<{ hi: string }>(database.db, sql`select max(occurred_at)::text as hi from decisions`);
+      const r = await queryRowsUnchecked<{ hi: string }>(database.db, sql`select max(occurred_at)::text as hi from decisions`);
       now = new Date(new Date(r[0]!.hi).getTime() + 1000);
     }
-    const total = Number((await queryRows<{ n: string }>(database.db, sql`select count(*) as n from decisions`))[0]!.n);
-    const size = (await queryRows<{ s: string }>(database.db, sql`select pg_size_pretty(pg_database_size(current_database())) as s`))[0]!.s;
+    const total = Number((await queryRowsUnchecked<{ n: string }>(database.db, sql`select count(*) as n from decisions`))[0]!.n);
+    const size = (await queryRowsUnchecked<{ s: string }>(database.db, sql`select pg_size_pretty(pg_database_size(current_database())) as s`))[0]!.s;
     log(`${total.toLocaleString("en")} decisions, database size ${size}`);
 
     // Filter values taken from the data, as a reviewer would pick them.
     const popularEntity = (
-      await queryRows<{ entity_id: string; n: string }>(
+      await queryRowsUnchecked<{ entity_id: string; n: string }>(
         database.db,
         sql`select entity_id, count(*) as n from decisions where entity_type = 'loan-application' and occurred_at > ${new Date(now.getTime() - 7 * DAY).toISOString()}::timestamptz
             and verb = 'denied' group by entity_id order by count(*) desc limit 1`,
       )
     )[0]!;
     const session = (
-      await queryRows<{ session_id: string }>(database.db, sql`select session_id from decisions where session_id is not null and ai_system = 'Community Safety Classifier' order by occurred_at desc offset 500 limit 1`)
+      await queryRowsUnchecked<{ session_id: string }>(database.db, sql`select session_id from decisions where session_id is not null and ai_system = 'Community Safety Classifier' order by occurred_at desc offset 500 limit 1`)
     )[0]!.session_id;
     const prefix = popularEntity.entity_id.slice(0, -2);
     const ago = (days: number) => new Date(now.getTime() - days * DAY);
@@ -237,7 +237,7 @@ async function main(): Promise<void> {
       const value = sort.key === "occurredAt" ? `to_char(d.occurred_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')` : expr;
       const dir = sql.raw(sort.direction);
       const r = (
-        await queryRows<{ v: string | number; seq: string }>(
+        await queryRowsUnchecked<{ v: string | number; seq: string }>(
           database.db,
           sql`select ${sql.raw(value)} as v, d.seq from decisions d where ${decisionFilterSql(filters)}
               order by ${sql.raw(expr)} ${dir}, d.seq ${dir} offset ${offset - 1} limit 1`,
@@ -435,7 +435,7 @@ async function main(): Promise<void> {
     if (keep) {
       log(`kept database ${name} (EXPLORER_BENCH_DB=${name} reuses it; drop it with: dropdb ${name})`);
     } else {
-      await queryRows(admin.db, sql.raw(`drop database if exists ${name} with (force)`));
+      await queryRowsUnchecked(admin.db, sql.raw(`drop database if exists ${name} with (force)`));
       log(`dropped database ${name}`);
     }
     await admin.close();

@@ -34,7 +34,7 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync
 import { cpus, tmpdir, totalmem } from "node:os";
 import path from "node:path";
 import { sql } from "drizzle-orm";
-import { queryRows, type Db } from "../db/client";
+import { queryRowsUnchecked, type Db } from "../db/client";
 import { generateDemoStatements } from "../lib/demo/generate-demo-statements";
 import { sha256 } from "../lib/ledger-store/hash-node";
 import { verifyInclusion } from "../lib/ledger/merkle";
@@ -68,7 +68,7 @@ function reissue(pool: XapiStatement[], count: number, offset: number): XapiStat
 }
 
 async function logSize(db: Db): Promise<number> {
-  const rows = await queryRows<{ n: string | number | null }>(db, sql`select max(seq) + 1 as n from log_entries where log_id = 'decisions'`);
+  const rows = await queryRowsUnchecked<{ n: string | number | null }>(db, sql`select max(seq) + 1 as n from log_entries where log_id = 'decisions'`);
   return Number(rows[0]?.n ?? 0);
 }
 
@@ -76,7 +76,7 @@ async function logSize(db: Db): Promise<number> {
 async function sqlHashBaseline(db: Db, size: number): Promise<number> {
   let rows = 0;
   for (let a = 0; a < size; a += VERIFY_BATCH) {
-    const r = await queryRows<{ seq: string; h: Uint8Array }>(
+    const r = await queryRowsUnchecked<{ seq: string; h: Uint8Array }>(
       db,
       sql`select seq, sha256(convert_to(canonical, 'UTF8')) as h from decisions where seq >= ${a} and seq < ${a + VERIFY_BATCH} order by seq`,
     );
@@ -118,7 +118,7 @@ async function main(): Promise<void> {
 
       const columns = await decisionColumns(db);
       const types = await columnTypes(db, columns);
-      const months = await queryRows<{ m: string }>(db, sql`select distinct to_char(recorded_at at time zone 'UTC', 'YYYY-MM') as m from decisions`);
+      const months = await queryRowsUnchecked<{ m: string }>(db, sql`select distinct to_char(recorded_at at time zone 'UTC', 'YYYY-MM') as m from decisions`);
       await createBaselineTable(db, months.map((m) => m.m));
       const rows = await readDecisionRows(db, columns);
       log(`(a) baseline: inserting the same ${n(rows.length)} rows into decisions_baseline in batches of ${n(BATCH)}...`);
@@ -127,13 +127,13 @@ async function main(): Promise<void> {
           const batch = rows.slice(i, i + BATCH);
           // Same shape as appendDecisions: one transaction per batch, inserts of 500 rows.
           await db.transaction(async (tx) => {
-            for (let j = 0; j < batch.length; j += 500) await queryRows(tx, insertStatement("decisions_baseline", columns, types, batch.slice(j, j + 500)));
+            for (let j = 0; j < batch.length; j += 500) await queryRowsUnchecked(tx, insertStatement("decisions_baseline", columns, types, batch.slice(j, j + 500)));
           });
         }
       });
       const baselineRate = (rows.length / baseline.ms) * 1000;
       log(`    ${formatRate(baselineRate)}`);
-      await queryRows(db, sql.raw(`drop table decisions_baseline`));
+      await queryRowsUnchecked(db, sql.raw(`drop table decisions_baseline`));
       results.push({
         name: "(a) append, batches of 1,000",
         value: formatRate(appendRate),
@@ -167,7 +167,7 @@ async function main(): Promise<void> {
     }
 
     const size = await logSize(db);
-    await queryRows(db, sql.raw("vacuum analyze"));
+    await queryRowsUnchecked(db, sql.raw("vacuum analyze"));
 
     // ---------------------------------------------------------------- (b) verification
     log(`(b) verification of ${n(size)} records; SQL read+hash baseline first (also warms the cache)...`);
@@ -200,7 +200,7 @@ async function main(): Promise<void> {
     const root = await readTreeRoot(db, "decisions", size);
     const leaves = new Map<number, Uint8Array>();
     const indexes = Array.from({ length: PROOFS }, () => Math.floor(Math.random() * size));
-    const leafRows = await queryRows<{ seq: string | number; leaf_hash: Uint8Array }>(
+    const leafRows = await queryRowsUnchecked<{ seq: string | number; leaf_hash: Uint8Array }>(
       db,
       sql`select seq, leaf_hash from log_entries where log_id = 'decisions' and seq = any(${sql.raw(`array[${indexes.join(",")}]::bigint[]`)})`,
     );
@@ -228,7 +228,7 @@ async function main(): Promise<void> {
     const header = ["measure", "ledger", "baseline", "ratio", "target", "met"];
     const rows = results.map((r) => [r.name, r.value, r.baseline, r.ratio, r.target, r.pass]);
     const cpu = cpus()[0]?.model ?? "unknown CPU";
-    const [server] = await queryRows<{ v: string }>(db, sql`select version() as v`);
+    const [server] = await queryRowsUnchecked<{ v: string }>(db, sql`select version() as v`);
     const machine = `${cpus().length} vCPU (${cpu}), ${Math.round(totalmem() / 2 ** 30)} GiB RAM, Node ${process.version}, ${server?.v.split(" on ")[0]}`;
     process.stdout.write(`\nLedger benchmark (${machine})\n\n${table(header, rows)}\n\n`);
     process.stdout.write(`Markdown:\n\n${markdownTable(header, rows)}\n\nMachine: ${machine}\n`);

@@ -1,6 +1,7 @@
 import { mkdirSync } from "node:fs";
 import path from "node:path";
 import type { SQL } from "drizzle-orm";
+import { z } from "zod";
 import type { PgDatabase, PgQueryResultHKT } from "drizzle-orm/pg-core";
 import * as schema from "./schema";
 
@@ -80,8 +81,42 @@ export async function migrateDatabase(database: Database, migrationsFolder = MIG
   }
 }
 
-/** Rows of a raw query, whichever driver ran it (postgres.js returns an array, PGlite `{ rows }`). */
-export async function queryRows<T = Record<string, unknown>>(db: Pick<Db, "execute">, query: SQL): Promise<T[]> {
+/** Rows of a raw query as the driver returns them (postgres.js an array, PGlite `{ rows }`). */
+async function rawRows(db: Pick<Db, "execute">, query: SQL): Promise<unknown[]> {
   const result = (await db.execute(query)) as unknown;
-  return (Array.isArray(result) ? result : (result as { rows: T[] }).rows) as T[];
+  if (Array.isArray(result)) return result;
+  const rows = (result as { rows?: unknown }).rows;
+  if (!Array.isArray(rows)) throw new Error("the database driver returned no rows array");
+  return rows;
+}
+
+/**
+ * Rows of a raw SQL query, each checked against `row` (a zod schema) at the boundary, so a
+ * column renamed in a migration or a driver returning another type fails here, named, and
+ * not as `undefined` three calls later. The row type is inferred from the schema.
+ */
+export async function queryRows<S extends z.ZodType>(db: Pick<Db, "execute">, query: SQL, row: S): Promise<z.output<S>[]> {
+  const rows = await rawRows(db, query);
+  return rows.map((r, i) => {
+    const parsed = row.safeParse(r);
+    if (!parsed.success) throw new RowShapeError(i, parsed.error);
+    return parsed.data;
+  });
+}
+
+/** A statement run for its effect (DDL, locks, inserts without RETURNING): rows are not read. */
+export async function executeSql(db: Pick<Db, "execute">, query: SQL): Promise<void> {
+  await db.execute(query);
+}
+
+export class RowShapeError extends Error {
+  constructor(index: number, error: z.ZodError) {
+    super(`row ${index} of a query has an unexpected shape: ${z.prettifyError(error)}`);
+    this.name = "RowShapeError";
+  }
+}
+
+/** @deprecated Casts instead of checking; being replaced by queryRows(db, query, schema). */
+export async function queryRowsUnchecked<T = Record<string, unknown>>(db: Pick<Db, "execute">, query: SQL): Promise<T[]> {
+  return (await rawRows(db, query)) as T[];
 }

@@ -1,5 +1,5 @@
 import { sql, type SQL } from "drizzle-orm";
-import { queryRows, type Db } from "../../db/client";
+import { queryRowsUnchecked, type Db } from "../../db/client";
 
 /**
  * The append benchmark's baseline: a copy of `decisions` (same columns, same indexes, same
@@ -8,19 +8,19 @@ import { queryRows, type Db } from "../../db/client";
  * storing the decisions costs at all; the ledger's overhead is measured against that.
  */
 export async function createBaselineTable(db: Db, months: string[]): Promise<void> {
-  await queryRows(db, sql.raw(`drop table if exists decisions_baseline`));
-  await queryRows(db, sql.raw(`create table decisions_baseline (like decisions including all) partition by range (recorded_at)`));
+  await queryRowsUnchecked(db, sql.raw(`drop table if exists decisions_baseline`));
+  await queryRowsUnchecked(db, sql.raw(`create table decisions_baseline (like decisions including all) partition by range (recorded_at)`));
   for (const month of months) {
     const start = `${month}-01T00:00:00Z`;
     const d = new Date(start);
     const end = new Date(Date.UTC(d.getUTCFullYear(), d.getUTCMonth() + 1, 1)).toISOString();
-    await queryRows(db, sql.raw(`create table decisions_baseline_${month.replace("-", "_")} partition of decisions_baseline for values from ('${start}') to ('${end}')`));
+    await queryRowsUnchecked(db, sql.raw(`create table decisions_baseline_${month.replace("-", "_")} partition of decisions_baseline for values from ('${start}') to ('${end}')`));
   }
 }
 
 /** Column list of `decisions`, in table order. */
 export async function decisionColumns(db: Db): Promise<string[]> {
-  const rows = await queryRows<{ column_name: string }>(
+  const rows = await queryRowsUnchecked<{ column_name: string }>(
     db,
     sql`select column_name from information_schema.columns where table_name = 'decisions' and table_schema = current_schema() order by ordinal_position`,
   );
@@ -30,7 +30,7 @@ export async function decisionColumns(db: Db): Promise<string[]> {
 /** Every decision row as text values (read back after the ledger run: exactly the rows it stored). */
 export async function readDecisionRows(db: Db, columns: string[]): Promise<(string | null)[][]> {
   const list = columns.map((c) => `"${c}"::text`).join(", ");
-  const rows = await queryRows<Record<string, string | null>>(db, sql.raw(`select ${list} from decisions order by seq`));
+  const rows = await queryRowsUnchecked<Record<string, string | null>>(db, sql.raw(`select ${list} from decisions order by seq`));
   return rows.map((r) => Object.values(r));
 }
 
@@ -44,7 +44,7 @@ export function insertStatement(table: string, columns: string[], types: string[
 }
 
 export async function columnTypes(db: Db, columns: string[]): Promise<string[]> {
-  const rows = await queryRows<{ column_name: string; t: string }>(
+  const rows = await queryRowsUnchecked<{ column_name: string; t: string }>(
     db,
     sql`select a.attname as column_name, format_type(a.atttypid, a.atttypmod) as t from pg_attribute a
         where a.attrelid = 'decisions'::regclass and a.attnum > 0 and not a.attisdropped`,
@@ -60,12 +60,12 @@ export async function columnTypes(db: Db, columns: string[]): Promise<string[]> 
  * is most of what an insert costs.
  */
 export async function dropSecondaryIndexes(db: Db): Promise<string[]> {
-  const rows = await queryRows<{ name: string; def: string }>(
+  const rows = await queryRowsUnchecked<{ name: string; def: string }>(
     db,
     sql`select i.relname as name, pg_get_indexdef(i.oid) as def from pg_index x
         join pg_class i on i.oid = x.indexrelid
         where x.indrelid = 'decisions'::regclass and not x.indisprimary`,
   );
-  for (const r of rows) await queryRows(db, sql.raw(`drop index if exists "${r.name}"`));
+  for (const r of rows) await queryRowsUnchecked(db, sql.raw(`drop index if exists "${r.name}"`));
   return rows.map((r) => r.def);
 }

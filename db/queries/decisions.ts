@@ -16,7 +16,7 @@
  * millisecond and skip one.
  */
 import { sql, type SQL } from "drizzle-orm";
-import { queryRows, type Db } from "../client";
+import { queryRowsUnchecked, type Db } from "../client";
 import { toHex } from "../../lib/ledger/bytes";
 import type { ActorType, HumanReview, XapiStatement } from "../../lib/ledger/statement";
 import { ACTOR_TYPES } from "../../lib/ledger/statement";
@@ -249,7 +249,7 @@ export function listDecisionsSql(params: ListDecisionsParams): SQL {
  */
 export async function listDecisions(db: Pick<Db, "execute">, params: ListDecisionsParams): Promise<DecisionPage> {
   const { query, limit, key, cursor, backwards } = planList(params);
-  const raw = await queryRows<RawListRow>(db, query);
+  const raw = await queryRowsUnchecked<RawListRow>(db, query);
   const more = raw.length > limit;
   const rows = raw.slice(0, limit).map(toListRow);
   if (backwards) {
@@ -285,14 +285,14 @@ const AGGREGATE_WORK_MEM = "32MB";
 
 async function withAggregateMemory<T>(db: Pick<Db, "execute" | "transaction">, run: (q: Pick<Db, "execute">) => Promise<T>): Promise<T> {
   return db.transaction(async (tx) => {
-    await queryRows(tx, sql.raw(`set local work_mem = '${AGGREGATE_WORK_MEM}'`));
+    await queryRowsUnchecked(tx, sql.raw(`set local work_mem = '${AGGREGATE_WORK_MEM}'`));
     return run(tx);
   });
 }
 
 /** Counts matches, reading at most cap + 1 index entries: exact up to the cap, "more than" above. */
 export async function countDecisions(db: Pick<Db, "execute" | "transaction">, filters: DecisionFilters, cap = COUNT_CAP): Promise<DecisionCount> {
-  const rows = await withAggregateMemory(db, (q) => queryRows<{ n: string | number }>(q, countDecisionsSql(filters, cap)));
+  const rows = await withAggregateMemory(db, (q) => queryRowsUnchecked<{ n: string | number }>(q, countDecisionsSql(filters, cap)));
   const n = Number(rows[0]?.n ?? 0);
   return n > cap ? { count: cap, capped: true } : { count: n, capped: false };
 }
@@ -357,7 +357,7 @@ export async function histogramDecisions(
   let from = filters.from;
   let to = filters.to ?? (filters.from ? now : null);
   if (!from || !to) {
-    const bounds = await queryRows<{ lo: string | null; hi: string | null }>(
+    const bounds = await queryRowsUnchecked<{ lo: string | null; hi: string | null }>(
       db,
       sql`select min(d.occurred_at)::text as lo, max(d.occurred_at)::text as hi from decisions d where ${decisionFilterSql(filters)}`,
     );
@@ -384,7 +384,7 @@ export async function histogramDecisions(
           cross join lateral (select d.occurred_at from decisions d where d.actor_type = t.actor_type and ${decisionFilterSql({ ...window, actorTypes: [] })}) d
           group by 1, 2`
     : sql`select ${bucket} as bucket, d.actor_type, count(*) as n from decisions d where ${decisionFilterSql(window)} group by 1, 2`;
-  const rows = await withAggregateMemory(db, (q) => queryRows<{ bucket: string; actor_type: string; n: string | number }>(q, query));
+  const rows = await withAggregateMemory(db, (q) => queryRowsUnchecked<{ bucket: string; actor_type: string; n: string | number }>(q, query));
   const n = Math.max(1, Math.ceil((to.getTime() - origin) / bucketMs));
   const buckets: HistogramBucket[] = Array.from({ length: n }, (_, i) => ({
     start: new Date(origin + i * bucketMs).toISOString(),
@@ -422,7 +422,7 @@ const MAX_OPTIONS = 200;
  */
 async function distinctValues(db: Pick<Db, "execute">, column: "entity_type" | "ai_system" | "model_version" | "verb" | "outcome"): Promise<string[]> {
   const c = sql.raw(column);
-  const rows = await queryRows<{ v: string }>(
+  const rows = await queryRowsUnchecked<{ v: string }>(
     db,
     sql`with recursive t(v) as (
           (select ${c} from decisions where ${c} is not null order by ${c} limit 1)
@@ -444,7 +444,7 @@ export async function listDecisionFilterOptions(db: Pick<Db, "execute">): Promis
   ];
   const modelVersions: DecisionFilterOptions["modelVersions"] = [];
   if (versions.length > 0) {
-    const names = await queryRows<{ v: string; model_name: string | null }>(
+    const names = await queryRowsUnchecked<{ v: string; model_name: string | null }>(
       db,
       sql`select v, (select model_name from decisions where model_version = v order by occurred_at desc nulls last limit 1) as model_name
           from unnest(array[${list(versions)}]::text[]) as v`,
@@ -480,7 +480,7 @@ export function isDecisionId(id: string): boolean {
 /** The decision with this id (any case), or null (also for a malformed id). */
 export async function getDecision(db: Pick<Db, "execute">, id: string): Promise<DecisionDetail | null> {
   if (!isDecisionId(id)) return null;
-  const rows = await queryRows<RawListRow & { actor_id: string; reviewer_id: string | null; writer: string; canonical: string; leaf_hash: Uint8Array; chain_hash: Uint8Array }>(
+  const rows = await queryRowsUnchecked<RawListRow & { actor_id: string; reviewer_id: string | null; writer: string; canonical: string; leaf_hash: Uint8Array; chain_hash: Uint8Array }>(
     db,
     sql`select ${LIST_COLUMNS}, d.actor_id, d.reviewer_id, d.writer, d.canonical, e.leaf_hash, e.chain_hash
         from decisions d
@@ -517,7 +517,7 @@ export async function listRelatedDecisions(
 ): Promise<RelatedDecisions> {
   const limit = params.limit ?? 50;
   const around = async (cond: SQL) => {
-    const rows = await queryRows<RawListRow>(
+    const rows = await queryRowsUnchecked<RawListRow>(
       db,
       sql`select * from (
             select ${LIST_COLUMNS} from decisions d where ${cond} and d.id <> ${params.id}::uuid

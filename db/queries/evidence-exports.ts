@@ -1,6 +1,6 @@
 import { and, desc, eq, sql, type SQL } from "drizzle-orm";
 import { decisionFilterSql } from "./decisions";
-import { queryRows, type Db } from "../client";
+import { queryRowsUnchecked, type Db } from "../client";
 import { evidenceExports } from "../schema";
 import type { DecisionFilters } from "../../lib/filters/decision-filters";
 
@@ -86,6 +86,6 @@ export async function listSelectedDecisionSeqs(
   } else {
     where = decisionFilterSql(params.filters!);
   }
-  const rows = await queryRows<{ seq: string | number }>(db, sql`select d.seq from decisions d where ${where} order by d.seq`);
+  const rows = await queryRowsUnchecked<{ seq: string | number }>(db, sql`select d.seq from decisions d where ${where} order by d.seq`);
   return rows.map((r) => Number(r.seq));
 }

@@ -2,7 +2,7 @@ import { randomBytes } from "node:crypto";
 import { chmodSync, existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { sql } from "drizzle-orm";
-import { queryRows, type Db } from "../../db/client";
+import { queryRowsUnchecked, type Db } from "../../db/client";
 import { getUserByEmail } from "../../db/queries/users";
 import type { Role } from "../auth/permissions";
 import { aiSystemIris, parseRfc3339, type XapiStatement } from "../ledger/statement";
@@ -116,7 +116,7 @@ function writeJsonPrivate(file: string, value: unknown): void {
 }
 
 async function decisionsLogSize(db: Db): Promise<number> {
-  const rows = await queryRows<{ n: string | number | null }>(
+  const rows = await queryRowsUnchecked<{ n: string | number | null }>(
     db,
     sql`select coalesce(max(seq) + 1, 0) as n from log_entries where log_id = 'decisions'`,
   );

@@ -7,7 +7,7 @@ import { createHash } from "node:crypto";
 import { createWriteStream, type WriteStream } from "node:fs";
 import { sql } from "drizzle-orm";
 import { Zip, ZipDeflate } from "fflate";
-import { queryRows } from "../../db/client";
+import { queryRowsUnchecked } from "../../db/client";
 import { toBase64 } from "../ledger/bytes";
 import { leafHashOf, nodeHashOf } from "../ledger-store/hash-node";
 import { canonicalize } from "../ledger/jcs";
@@ -200,7 +200,7 @@ interface StoredRecord extends ReportColumns {
 }
 
 async function readRecords(db: Queryable, seqs: number[]): Promise<StoredRecord[]> {
-  const rows = await queryRows<{
+  const rows = await queryRowsUnchecked<{
     seq: string | number;
     entry_id: string;
     leaf_hash: Uint8Array;
@@ -346,7 +346,7 @@ export async function writeEvidenceBundle(ledger: BundleLedger, input: WriteBund
     addFile(F.checkpointSignature, rawSignature);
 
     // Earlier checkpoints a recipient may already hold: the first and the previous one.
-    const earlier = await queryRows<{ tree_size: string | number; signed_note: string }>(
+    const earlier = await queryRowsUnchecked<{ tree_size: string | number; signed_note: string }>(
       db,
       sql`(select tree_size, signed_note from checkpoints where log_id = 'decisions' and tree_size < ${size} order by tree_size asc limit 1)
           union
@@ -508,7 +508,7 @@ export async function writeEvidenceBundle(ledger: BundleLedger, input: WriteBund
     });
     {
       const accessCheckpoint = await checkpointCovering(ledger, "access", eventSeq);
-      const [row] = await queryRows<{ canonical: string; leaf_hash: Uint8Array }>(
+      const [row] = await queryRowsUnchecked<{ canonical: string; leaf_hash: Uint8Array }>(
         db,
         sql`select a.canonical, e.leaf_hash from access_events a join log_entries e on e.log_id = 'access' and e.seq = a.seq where a.seq = ${eventSeq}`,
       );

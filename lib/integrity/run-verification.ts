@@ -1,5 +1,5 @@
 import { eq, sql } from "drizzle-orm";
-import { queryRows, type Db } from "../../db/client";
+import { queryRowsUnchecked, type Db } from "../../db/client";
 import type { RunFailureSummary } from "../../db/queries/verification-runs";
 import { verificationRuns } from "../../db/schema";
 import { appendAccessEvent } from "../ledger-store/append-access-event";
@@ -20,7 +20,7 @@ export interface VerificationDeps {
 const PROGRESS_WRITE_MS = 1000;
 
 async function logSize(db: Db, logId: LogId): Promise<number> {
-  const rows = await queryRows<{ n: string | number | null }>(db, sql`select max(seq) + 1 as n from log_entries where log_id = ${logId}`);
+  const rows = await queryRowsUnchecked<{ n: string | number | null }>(db, sql`select max(seq) + 1 as n from log_entries where log_id = ${logId}`);
   return Number(rows[0]?.n ?? 0);
 }
 

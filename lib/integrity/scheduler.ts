@@ -1,6 +1,6 @@
 import path from "node:path";
 import { sql } from "drizzle-orm";
-import { queryRows, type Db } from "../../db/client";
+import { queryRowsUnchecked, type Db } from "../../db/client";
 import type { Runtime } from "../server/runtime";
 import { enqueueScheduledVerification } from "../services/verification";
 import { runEvidenceExportJob, type EvidenceDeps } from "../services/evidence";
@@ -35,7 +35,7 @@ function claimSql(table: "verification_runs" | "evidence_exports") {
 
 /** Marks running jobs whose heartbeat is older than `staleSeconds` as interrupted; returns how many. */
 export async function sweepStaleJobs(db: Db, table: "verification_runs" | "evidence_exports", staleSeconds: number): Promise<number> {
-  const rows = await queryRows<{ id: string }>(
+  const rows = await queryRowsUnchecked<{ id: string }>(
     db,
     sql`update ${sql.raw(table)} set status = 'interrupted', finished_at = now(),
           error = 'the server stopped while this was running; start it again'
@@ -48,7 +48,7 @@ export async function sweepStaleJobs(db: Db, table: "verification_runs" | "evide
 function lane(db: Db, table: "verification_runs" | "evidence_exports", run: JobLane["run"]): JobLane {
   return {
     async claim() {
-      const rows = await queryRows<{ id: string }>(db, claimSql(table));
+      const rows = await queryRowsUnchecked<{ id: string }>(db, claimSql(table));
       return rows[0]?.id ?? null;
     },
     run,

@@ -1,6 +1,6 @@
 import { randomUUID } from "node:crypto";
 import { sql } from "drizzle-orm";
-import { queryRows, type Db } from "../../db/client";
+import { queryRowsUnchecked, type Db } from "../../db/client";
 import { decisions } from "../../db/schema";
 import { leafHashOf } from "./hash-node";
 import { canonicalize } from "../ledger/jcs";
@@ -155,7 +155,7 @@ async function readExisting(
   if (ids.length === 0) return found;
   // One parameter for the whole list (ids are validated UUIDs): cheaper to build and bind
   // than a thousand, and the plan is the same index lookup per id.
-  const rows = await queryRows<{ entry_id: string; seq: string | number; leaf_hash: Uint8Array; canonical: string }>(
+  const rows = await queryRowsUnchecked<{ entry_id: string; seq: string | number; leaf_hash: Uint8Array; canonical: string }>(
     tx,
     sql`select e.entry_id, e.seq, e.leaf_hash, d.canonical
         from log_entries e join decisions d on d.seq = e.seq and d.recorded_at = e.recorded_at
@@ -173,5 +173,5 @@ async function readExisting(
 
 /** The month's partition must exist before the insert; the function is a no-op when it does. */
 async function ensurePartition(tx: Pick<Db, "execute">, at: Date): Promise<void> {
-  await queryRows(tx, sql`select ledger_ensure_decisions_partition(${at.toISOString()}::timestamptz)`);
+  await queryRowsUnchecked(tx, sql`select ledger_ensure_decisions_partition(${at.toISOString()}::timestamptz)`);
 }

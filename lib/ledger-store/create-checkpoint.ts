@@ -1,5 +1,5 @@
 import { sql } from "drizzle-orm";
-import { queryRows, type Db } from "../../db/client";
+import { queryRowsUnchecked, type Db } from "../../db/client";
 import { checkpoints } from "../../db/schema";
 import { sha256 } from "./hash-node";
 import { verifyConsistency } from "../ledger/merkle";
@@ -38,7 +38,7 @@ export class CheckpointRefusedError extends Error {
 const sha = (d: Uint8Array) => sha256(d);
 
 export async function readLatestCheckpoint(tx: Pick<Db, "execute">, logId: LogId): Promise<CheckpointRecord | null> {
-  const rows = await queryRows<{ tree_size: string | number; root_hash: Uint8Array; key_id: string; signed_note: string; created_at: string | Date }>(
+  const rows = await queryRowsUnchecked<{ tree_size: string | number; root_hash: Uint8Array; key_id: string; signed_note: string; created_at: string | Date }>(
     tx,
     sql`select tree_size, root_hash, key_id, signed_note, created_at from checkpoints where log_id = ${logId} order by tree_size desc limit 1`,
   );

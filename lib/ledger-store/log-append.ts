@@ -1,5 +1,5 @@
 import { sql } from "drizzle-orm";
-import { queryRows, type Db } from "../../db/client";
+import { queryRowsUnchecked, type Db } from "../../db/client";
 import type { LogId } from "../ledger/log-id";
 import { CHAIN_GENESIS, chainHashOf, nodeHashOf } from "./hash-node";
 
@@ -38,7 +38,7 @@ export interface AppendedLogEntry extends NewLogEntry {
  * next entries happen under this lock; it is released at commit or rollback.
  */
 export async function lockLog(tx: Queryable, logId: LogId): Promise<void> {
-  await queryRows(tx, sql`select pg_advisory_xact_lock(hashtext(${"decision_ledger_log:" + logId}))`);
+  await queryRowsUnchecked(tx, sql`select pg_advisory_xact_lock(hashtext(${"decision_ledger_log:" + logId}))`);
 }
 
 /** The (level, idx) of the perfect subtrees that make up a tree of `size` leaves. */
@@ -86,13 +86,13 @@ export async function readPerfectNodes(
             where n.log_id = ${logId} and n.level = want.level and n.idx = want.idx offset 0) n`,
     );
   }
-  const rows = await queryRows<{ level: number; idx: string | number; hash: Uint8Array }>(tx, sql.join(parts, sql` union all `));
+  const rows = await queryRowsUnchecked<{ level: number; idx: string | number; hash: Uint8Array }>(tx, sql.join(parts, sql` union all `));
   for (const r of rows) found.set(`${Number(r.level)}:${Number(r.idx)}`, r.hash);
   return found;
 }
 
 export async function readLogHead(tx: Queryable, logId: LogId): Promise<LogHead> {
-  const last = await queryRows<{ seq: string | number; chain_hash: Uint8Array }>(
+  const last = await queryRowsUnchecked<{ seq: string | number; chain_hash: Uint8Array }>(
     tx,
     sql`select seq, chain_hash from log_entries where log_id = ${logId} order by seq desc limit 1`,
   );
@@ -160,7 +160,7 @@ export async function insertLogEntries(
       l: hexOf(e.leafHash),
       c: hexOf(e.chainHash),
     }));
-    await queryRows(
+    await queryRowsUnchecked(
       tx,
       sql`insert into log_entries (log_id, seq, entry_id, recorded_at, leaf_hash, chain_hash)
           select ${logId}, r.s, r.e, r.r, decode(r.l, 'hex'), decode(r.c, 'hex')
@@ -169,7 +169,7 @@ export async function insertLogEntries(
   }
   for (let i = 0; i < nodes.length; i += INSERT_CHUNK) {
     const rows = nodes.slice(i, i + INSERT_CHUNK).map((n) => ({ v: n.level, i: n.idx, h: hexOf(n.hash) }));
-    await queryRows(
+    await queryRowsUnchecked(
       tx,
       sql`insert into merkle_nodes (log_id, level, idx, hash)
           select ${logId}, r.v, r.i, decode(r.h, 'hex')

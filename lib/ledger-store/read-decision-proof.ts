@@ -1,5 +1,5 @@
 import { sql } from "drizzle-orm";
-import { queryRows, type Db } from "../../db/client";
+import { queryRowsUnchecked, type Db } from "../../db/client";
 import { isDecisionId } from "../../db/queries/decisions";
 import { toHex } from "../ledger/bytes";
 import { readLatestCheckpoint } from "./create-checkpoint";
@@ -22,7 +22,7 @@ export interface DecisionProof {
 /** Inclusion proof of the decision in the latest signed checkpoint of the decisions log. */
 export async function readDecisionProof(db: Db, id: string): Promise<DecisionProof | null> {
   if (!isDecisionId(id)) return null;
-  const rows = await queryRows<{ seq: string | number; leaf_hash: Uint8Array; chain_hash: Uint8Array }>(
+  const rows = await queryRowsUnchecked<{ seq: string | number; leaf_hash: Uint8Array; chain_hash: Uint8Array }>(
     db,
     sql`select e.seq, e.leaf_hash, e.chain_hash from log_entries e
         where e.log_id = 'decisions' and e.entry_id = ${id.toLowerCase()}::uuid limit 1`,

@@ -1,7 +1,7 @@
 import { readFileSync } from "node:fs";
 import path from "node:path";
 import { sql } from "drizzle-orm";
-import { migrateDatabase, openDatabase, queryRows, type Database, type Db } from "../../db/client";
+import { migrateDatabase, openDatabase, queryRowsUnchecked, type Database, type Db } from "../../db/client";
 import { formatVerifierKey, generateSignerKey, parseSignerKey } from "../ledger/signed-note";
 import { DirectoryCheckpointStore, type ExternalCheckpointStore } from "../ledger-store/checkpoint-store";
 import { createCheckpoint, originOf, type CheckpointSigner } from "../ledger-store/create-checkpoint";
@@ -60,7 +60,7 @@ async function loadSigner(config: ServerConfig): Promise<{ signer: CheckpointSig
 async function isMigrated(db: Db): Promise<boolean> {
   const journal = JSON.parse(readFileSync(path.join(process.cwd(), "drizzle", "meta", "_journal.json"), "utf8")) as { entries: unknown[] };
   try {
-    const rows = await queryRows<{ n: string | number }>(db, sql`select count(*) as n from drizzle.__drizzle_migrations`);
+    const rows = await queryRowsUnchecked<{ n: string | number }>(db, sql`select count(*) as n from drizzle.__drizzle_migrations`);
     return Number(rows[0]?.n ?? 0) >= journal.entries.length;
   } catch {
     return false;

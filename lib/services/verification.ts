@@ -1,6 +1,6 @@
 import { and, eq, inArray, isNull, sql } from "drizzle-orm";
 import { z } from "zod";
-import { queryRows, type Db } from "../../db/client";
+import { queryRowsUnchecked, type Db } from "../../db/client";
 import { getVerificationRun, type VerificationRunRecord } from "../../db/queries/verification-runs";
 import { verificationRuns } from "../../db/schema";
 import { roleHas } from "../auth/permissions";
@@ -31,7 +31,7 @@ export type VerificationRequest = z.infer<typeof verificationRequestSchema>;
 
 /** Positions of the decisions log written in [from, to) (recorded_at, which follows seq order). */
 export async function seqRangeForTime(db: Pick<Db, "execute">, from: Date, to: Date): Promise<{ fromSeq: number; toSeq: number } | null> {
-  const rows = await queryRows<{ lo: string | number | null; hi: string | number | null }>(
+  const rows = await queryRowsUnchecked<{ lo: string | number | null; hi: string | number | null }>(
     db,
     sql`select min(seq) as lo, max(seq) as hi from log_entries
         where log_id = 'decisions' and recorded_at >= ${from.toISOString()}::timestamptz and recorded_at < ${to.toISOString()}::timestamptz`,
@@ -71,7 +71,7 @@ export async function requestVerification(
   const actor = input.actor;
   const result = await db.transaction(async (tx) => {
     // Serialise requests so two clicks cannot queue two runs.
-    await queryRows(tx, sql`select pg_advisory_xact_lock(hashtext('decision_ledger:verification_request'))`);
+    await queryRowsUnchecked(tx, sql`select pg_advisory_xact_lock(hashtext('decision_ledger:verification_request'))`);
     const [active] = await tx
       .select({ id: verificationRuns.id })
       .from(verificationRuns)
@@ -124,8 +124,8 @@ export async function requestVerification(
  */
 export async function enqueueScheduledVerification(db: Db, minGapSeconds: number): Promise<string | null> {
   return db.transaction(async (tx) => {
-    await queryRows(tx, sql`select pg_advisory_xact_lock(hashtext('decision_ledger:verification_schedule'))`);
-    const busy = await queryRows<{ n: string | number }>(
+    await queryRowsUnchecked(tx, sql`select pg_advisory_xact_lock(hashtext('decision_ledger:verification_schedule'))`);
+    const busy = await queryRowsUnchecked<{ n: string | number }>(
       tx,
       sql`select count(*) as n from verification_runs
           where (trigger = 'schedule' and status in ('queued', 'running'))

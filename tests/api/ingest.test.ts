@@ -1,7 +1,7 @@
 import { randomUUID } from "node:crypto";
 import { sql } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
-import { DatabaseUnavailableError, queryRows } from "@/db/client";
+import { DatabaseUnavailableError, queryRowsUnchecked } from "@/db/client";
 import { createIngestHandler } from "@/lib/api/ingest";
 import { INGEST_LIMITS } from "@/lib/api/limits";
 import { generateDemoStatements } from "@/lib/demo/generate-demo-statements";
@@ -51,7 +51,7 @@ describe.each(DATABASE_KINDS)("POST /api/v1/decisions on %s", (kind) => {
   });
 
   const countDecisions = async () =>
-    Number((await queryRows<{ n: string | number }>(database.db, sql`select count(*) as n from decisions`))[0]!.n);
+    Number((await queryRowsUnchecked<{ n: string | number }>(database.db, sql`select count(*) as n from decisions`))[0]!.n);
 
   function post(body: BodyInit | null, opts: { key?: string | null; contentType?: string | null; headers?: Record<string, string> } = {}) {
     const headers: Record<string, string> = { ...opts.headers };
@@ -86,7 +86,7 @@ describe.each(DATABASE_KINDS)("POST /api/v1/decisions on %s", (kind) => {
     expect(body.stored[0]!.leafHash).toMatch(/^[0-9a-f]{64}$/);
     expect(body.treeSize).toBe(body.stored[0]!.seq + 1);
     expect(await countDecisions()).toBe(before + 1);
-    const rows = await queryRows<{ writer: string }>(database.db, sql`select writer from decisions where id = ${s.id}::uuid`);
+    const rows = await queryRowsUnchecked<{ writer: string }>(database.db, sql`select writer from decisions where id = ${s.id}::uuid`);
     expect(rows.map((r) => r.writer)).toEqual(["loan-underwriting-service"]);
   });
 
@@ -120,7 +120,7 @@ describe.each(DATABASE_KINDS)("POST /api/v1/decisions on %s", (kind) => {
     expect(first.status).toBe(201);
     expect((await post(text)).status).toBe(200);
     expect(({} as Record<string, unknown>).polluted).toBeUndefined();
-    const rows = await queryRows<{ canonical: string }>(database.db, sql`select canonical from decisions where id = ${s.id!}::uuid`);
+    const rows = await queryRowsUnchecked<{ canonical: string }>(database.db, sql`select canonical from decisions where id = ${s.id!}::uuid`);
     expect(rows[0]!.canonical).toContain('"__proto__":{"polluted":true}');
   });
 
@@ -298,7 +298,7 @@ describe.each(DATABASE_KINDS)("POST /api/v1/decisions on %s", (kind) => {
       expect(error.problems).toEqual([expect.objectContaining({ index: 3, pointer: "/timestamp" })]);
       expect(await countDecisions()).toBe(before);
       for (const s of batch) {
-        const rows = await queryRows(database.db, sql`select 1 from log_entries where entry_id = ${s.id!}::uuid`);
+        const rows = await queryRowsUnchecked(database.db, sql`select 1 from log_entries where entry_id = ${s.id!}::uuid`);
         expect(rows).toHaveLength(0);
       }
     });
@@ -319,7 +319,7 @@ describe.each(DATABASE_KINDS)("POST /api/v1/decisions on %s", (kind) => {
       const error = await expectError(await postJson([fresh, changed]), 409, "conflict");
       expect(error.problems).toEqual([expect.objectContaining({ index: 1, pointer: "/id" })]);
       expect(await countDecisions()).toBe(before);
-      expect(await queryRows(database.db, sql`select 1 from decisions where id = ${fresh.id!}::uuid`)).toHaveLength(0);
+      expect(await queryRowsUnchecked(database.db, sql`select 1 from decisions where id = ${fresh.id!}::uuid`)).toHaveLength(0);
     });
   });
 
@@ -344,7 +344,7 @@ describe.each(DATABASE_KINDS)("POST /api/v1/decisions on %s", (kind) => {
     expect(seqs[seqs.length - 1]! - seqs[0]!).toBe(199);
     // Each request's records are contiguous (one transaction each).
     for (const b of bodies) expect(b.stored[24]!.seq - b.stored[0]!.seq).toBe(24);
-    const head = await queryRows<{ n: string | number }>(database.db, sql`select max(seq) + 1 as n from log_entries where log_id = 'decisions'`);
+    const head = await queryRowsUnchecked<{ n: string | number }>(database.db, sql`select max(seq) + 1 as n from log_entries where log_id = 'decisions'`);
     expect(Math.max(...bodies.map((b) => b.treeSize))).toBe(Number(head[0]!.n));
   });
 
@@ -354,7 +354,7 @@ describe.each(DATABASE_KINDS)("POST /api/v1/decisions on %s", (kind) => {
     const bodies = (await Promise.all(responses.map((r) => r.json()))) as OkBody[];
     expect(responses.map((r) => r.status).sort()).toEqual([200, 200, 200, 200, 201]);
     expect(new Set(bodies.map((b) => b.stored[0]!.seq)).size).toBe(1);
-    expect(await queryRows(database.db, sql`select 1 from decisions where id = ${s.id!}::uuid`)).toHaveLength(1);
+    expect(await queryRowsUnchecked(database.db, sql`select 1 from decisions where id = ${s.id!}::uuid`)).toHaveLength(1);
   });
 });
 

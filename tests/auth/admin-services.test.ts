@@ -1,7 +1,7 @@
 import bcrypt from "bcryptjs";
 import { eq, sql } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
-import { queryRows } from "@/db/client";
+import { queryRowsUnchecked } from "@/db/client";
 import { listAccessEvents } from "@/db/queries/access-events";
 import { getApiKey, listApiKeys } from "@/db/queries/api-keys";
 import { getUserCredentials } from "@/db/queries/users";
@@ -108,12 +108,12 @@ describe.each(DATABASE_KINDS)("admin services on %s", (kind) => {
     test("the change and its log entry commit together: a failing log append rolls back the change", async () => {
       const { user } = await createUser(database.db, { email: "erin@example.test", name: "Erin", role: "auditor", actor: admin });
       // Make the access-log insert of users.update fail, as a full disk or lost connection would.
-      await queryRows(
+      await queryRowsUnchecked(
         database.db,
         sql.raw(`create or replace function test_refuse_log() returns trigger language plpgsql as $$
                  begin raise exception 'access log unavailable'; end; $$`),
       );
-      await queryRows(
+      await queryRowsUnchecked(
         database.db,
         sql.raw(`create trigger test_refuse_users_update before insert on access_events for each row
                  when (new.action = 'users.update') execute function test_refuse_log()`),
@@ -121,9 +121,9 @@ describe.each(DATABASE_KINDS)("admin services on %s", (kind) => {
       try {
         await expect(updateUser(database.db, { id: user.id, role: "compliance_officer", actor: admin })).rejects.toThrow();
       } finally {
-        await queryRows(database.db, sql.raw(`drop trigger test_refuse_users_update on access_events`));
+        await queryRowsUnchecked(database.db, sql.raw(`drop trigger test_refuse_users_update on access_events`));
       }
-      const rows = await queryRows<{ role: string }>(database.db, sql`select role from users where id = ${user.id}`);
+      const rows = await queryRowsUnchecked<{ role: string }>(database.db, sql`select role from users where id = ${user.id}`);
       expect(rows[0]!.role).toBe("auditor");
       // And with the log available again the same change goes through.
       expect((await updateUser(database.db, { id: user.id, role: "compliance_officer", actor: admin })).role).toBe("compliance_officer");

@@ -5,7 +5,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { sql } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
-import { openDatabase, queryRows, type Database, type DatabaseKind } from "@/db/client";
+import { openDatabase, queryRowsUnchecked, type Database, type DatabaseKind } from "@/db/client";
 import { verifyCredentials } from "@/lib/auth/sign-in";
 import { generateDemoStatements } from "@/lib/demo/generate-demo-statements";
 import { parseCheckpoint, parseSignerKey, verifyNote } from "@/lib/ledger/signed-note";
@@ -156,12 +156,12 @@ describe.each(DATABASE_KINDS)("decision-ledger against %s", (kind: DatabaseKind)
       // An empty database, as a DBA would create it: the CLI's migrate must do the rest.
       const name = `dl_cli_${Date.now().toString(36)}_${randomBytes(3).toString("hex")}`;
       const admin = await openDatabase({ url: TEST_POSTGRES_URL });
-      await queryRows(admin.db, sql.raw(`create database ${name}`));
+      await queryRowsUnchecked(admin.db, sql.raw(`create database ${name}`));
       const url = new URL(TEST_POSTGRES_URL);
       url.pathname = `/${name}`;
       env.DATABASE_URL = url.toString();
       dropDatabase = async () => {
-        await queryRows(admin.db, sql.raw(`drop database if exists ${name} with (force)`));
+        await queryRowsUnchecked(admin.db, sql.raw(`drop database if exists ${name} with (force)`));
         await admin.close();
       };
     }
@@ -198,7 +198,7 @@ describe.each(DATABASE_KINDS)("decision-ledger against %s", (kind: DatabaseKind)
     expect(created.password.length).toBeGreaterThanOrEqual(12);
     await withDb(async ({ db }) => {
       expect(await verifyCredentials(db, { email: "ada@example.com", password: created.password, ip: null, userAgent: null })).toMatchObject({ ok: true });
-      const log = await queryRows<{ user_email: string; target: string }>(
+      const log = await queryRowsUnchecked<{ user_email: string; target: string }>(
         db,
         sql`select user_email, target from access_events where action = 'users.create'`,
       );
@@ -217,7 +217,7 @@ describe.each(DATABASE_KINDS)("decision-ledger against %s", (kind: DatabaseKind)
     expect(res.stdout).not.toContain("Password");
     await withDb(async ({ db }) => {
       expect(await verifyCredentials(db, { email: "bo@example.com", password, ip: null, userAgent: null })).toMatchObject({ ok: true });
-      const log = await queryRows<{ user_email: string }>(db, sql`select user_email from access_events where target = 'bo@example.com'`);
+      const log = await queryRowsUnchecked<{ user_email: string }>(db, sql`select user_email from access_events where target = 'bo@example.com'`);
       expect(log).toEqual([{ user_email: "ada@example.com" }]);
     });
   });
@@ -247,7 +247,7 @@ describe.each(DATABASE_KINDS)("decision-ledger against %s", (kind: DatabaseKind)
     expect(key).toMatchObject({ owner: "loan-underwriting-service", scope: "ingest" });
     await withDb(async ({ db }) => {
       expect(await verifyApiKey(db, key.secret)).toMatchObject({ id: key.id, owner: "loan-underwriting-service" });
-      const log = await queryRows<{ user_email: string }>(db, sql`select user_email from access_events where action = 'api_keys.create'`);
+      const log = await queryRowsUnchecked<{ user_email: string }>(db, sql`select user_email from access_events where action = 'api_keys.create'`);
       expect(log).toEqual([{ user_email: "ada@example.com" }]);
     });
     const human = await cli(["create-api-key", "--owner", "other-service"], { env });
@@ -279,7 +279,7 @@ describe.each(DATABASE_KINDS)("decision-ledger against %s", (kind: DatabaseKind)
     expect(both.stdout).toContain("access: signed a new checkpoint");
 
     await withDb(async ({ db }) => {
-      const rows = await queryRows<{ n: string | number }>(db, sql`select count(*) as n from access_events where action = 'checkpoint.create'`);
+      const rows = await queryRowsUnchecked<{ n: string | number }>(db, sql`select count(*) as n from access_events where action = 'checkpoint.create'`);
       expect(Number(rows[0]!.n)).toBe(3);
     });
     const badLog = await cli(["checkpoint", "--log", "users"], { env: signEnv });

@@ -4,7 +4,7 @@ import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { sql } from "drizzle-orm";
-import { queryRows } from "@/db/client";
+import { queryRowsUnchecked } from "@/db/client";
 import { BUNDLE_FILES as F, parseRecordLine, parseTlogProof, type BundleManifest } from "@/lib/evidence/bundle-format";
 import { verifyBundle, type BundleVerification } from "@/lib/evidence/verify-bundle";
 import { toStoredFilters } from "@/lib/evidence/selection";
@@ -97,7 +97,7 @@ describe.each(DATABASE_KINDS)("evidence bundles (%s)", (kind) => {
     expect([...sparseSeqs].sort((a, b) => a - b)).toEqual(sparseSeqs);
     // The bytes in the bundle are exactly the bytes the ledger stored and hashed.
     const first = parseRecordLine(recordLines(files)[0]!)!;
-    const [stored] = await queryRows<{ canonical: string }>(database.db, sql`select canonical from decisions where seq = ${first.seq}`);
+    const [stored] = await queryRowsUnchecked<{ canonical: string }>(database.db, sql`select canonical from decisions where seq = ${first.seq}`);
     expect(first.canonical).toBe(stored!.canonical);
     const proofLine = JSON.parse(text(files[F.proofs]).split("\n")[0]!) as { tlogProof: string };
     expect(parseTlogProof(proofLine.tlogProof).checkpoint).toBe(text(files[F.checkpointNote]));
@@ -105,7 +105,7 @@ describe.each(DATABASE_KINDS)("evidence bundles (%s)", (kind) => {
     for (const f of manifest.files) expect(hex(files[f.path]!)).toBe(f.sha256);
     expect(Object.keys(files).sort()).toEqual([...manifest.files.map((f) => f.path), F.manifest, F.receipt, F.sha256sums].sort());
     // The export is in the access log with the manifest's hash and the record count.
-    const events = await queryRows<{ details: { manifestSha256?: string; recordCount?: number; phase?: string } }>(
+    const events = await queryRowsUnchecked<{ details: { manifestSha256?: string; recordCount?: number; phase?: string } }>(
       database.db,
       sql`select event->'details' as details from access_events where action = 'evidence.export'`,
     );

@@ -4,7 +4,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { sql } from "drizzle-orm";
-import { migrateDatabase, openDatabase, queryRows } from "@/db/client";
+import { migrateDatabase, openDatabase, queryRowsUnchecked } from "@/db/client";
 import { generateDemoStatements } from "@/lib/demo/generate-demo-statements";
 import { BUNDLE_FILES as F, parseRecordLine } from "@/lib/evidence/bundle-format";
 import { appendDecisions } from "@/lib/ledger-store/append-decisions";
@@ -68,7 +68,7 @@ describe("decision-ledger export / verify", () => {
     // The export is in the access log as the named user, with the manifest's hash.
     const database = await openDatabase({ dataDir: path.join(dataDir, "pglite") });
     try {
-      const rows = await queryRows<{ email: string; details: { phase: string; recordCount: number } }>(
+      const rows = await queryRowsUnchecked<{ email: string; details: { phase: string; recordCount: number } }>(
         database.db,
         sql`select user_email as email, event->'details' as details from access_events where action = 'evidence.export'`,
       );

@@ -1,6 +1,6 @@
 import { sql } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
-import { queryRows } from "@/db/client";
+import { queryRowsUnchecked } from "@/db/client";
 import { getDecision } from "@/db/queries/decisions";
 import { PROFILE_EXAMPLES } from "@/lib/ledger/profile-examples";
 import { getByPointer, PERSONAL_DATA_MASK, personalDataPointers, type XapiStatement } from "@/lib/ledger/statement";
@@ -75,7 +75,7 @@ describe.each(DATABASE_KINDS)("revealing personal data on %s", (kind) => {
   });
 
   const reveals = async () =>
-    queryRows<{ target: string; user_email: string; ip: string; event: { details: { reason: string; pointers: string[] } } }>(
+    queryRowsUnchecked<{ target: string; user_email: string; ip: string; event: { details: { reason: string; pointers: string[] } } }>(
       database.db,
       sql`select target, user_email, ip, event from access_events where action = 'decisions.reveal_personal_data' order by seq`,
     );

@@ -2,7 +2,7 @@ import { existsSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { eq, sql } from "drizzle-orm";
-import { queryRows, type Db } from "@/db/client";
+import { queryRowsUnchecked, type Db } from "@/db/client";
 import { getVerificationRun, type VerificationRunRecord } from "@/db/queries/verification-runs";
 import { getEvidenceExport } from "@/db/queries/evidence-exports";
 import { verificationRuns } from "@/db/schema";
@@ -33,7 +33,7 @@ async function waitFor<T>(read: () => Promise<T | null>, done: (v: T | null) => 
 const finished = (r: VerificationRunRecord | null) => !!r && !["queued", "running"].includes(r.status);
 
 async function accessEvents(db: Db, action: string): Promise<{ outcome: string; details: Record<string, unknown> }[]> {
-  return queryRows(db, sql`select outcome, event->'details' as details from access_events where action = ${action} order by seq`);
+  return queryRowsUnchecked(db, sql`select outcome, event->'details' as details from access_events where action = ${action} order by seq`);
 }
 
 describe.each(DATABASE_KINDS)("integrity jobs (%s)", (kind) => {
@@ -192,10 +192,10 @@ describe.each(DATABASE_KINDS)("integrity jobs (%s)", (kind) => {
 
   it("a tampered record fails verification, shows the banner until an administrator acknowledges it", async () => {
     // A superuser edits one stored record behind the ledger's back.
-    const [victim] = await queryRows<{ seq: string | number; id: string }>(database.db, sql`select seq, id from decisions where seq = 42`);
+    const [victim] = await queryRowsUnchecked<{ seq: string | number; id: string }>(database.db, sql`select seq, id from decisions where seq = 42`);
     await database.db.transaction(async (tx) => {
-      await queryRows(tx, sql.raw("set local session_replication_role = replica"));
-      await queryRows(tx, sql`update decisions set canonical = replace(canonical, '"timestamp":"2', '"timestamp":"1') where seq = 42`);
+      await queryRowsUnchecked(tx, sql.raw("set local session_replication_role = replica"));
+      await queryRowsUnchecked(tx, sql`update decisions set canonical = replace(canonical, '"timestamp":"2', '"timestamp":"1') where seq = 42`);
     });
     const { run } = await requestVerification(database.db, { request: { scope: "all" }, actor: OFFICER });
     await wake("verification");

@@ -1,6 +1,6 @@
 import { sql, type SQL } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { queryRows, type Db } from "@/db/client";
+import { queryRowsUnchecked, type Db } from "@/db/client";
 import { toHex } from "@/lib/ledger/bytes";
 import { chainHashOf, CHAIN_GENESIS, leafHashOf } from "@/lib/ledger-store/hash-node";
 import { rootFromLeafHashes, verifyConsistency, verifyInclusion, webSha256 } from "@/lib/ledger/merkle";
@@ -19,13 +19,13 @@ const WRITER = { name: "append-test-writer" };
 const LEDGER_TABLES = ["ledger_logs", "log_entries", "merkle_nodes", "checkpoints", "decisions", "access_events"];
 
 async function count(db: Db, query: SQL): Promise<number> {
-  const rows = await queryRows<{ n: string | number }>(db, query);
+  const rows = await queryRowsUnchecked<{ n: string | number }>(db, query);
   return Number(rows[0]!.n);
 }
 
 /** Every leaf hash of the decisions log in seq order, as stored. */
 async function storedLeaves(db: Db): Promise<{ seq: number; leaf: Uint8Array; chain: Uint8Array; canonical: string }[]> {
-  const rows = await queryRows<{ seq: string | number; leaf_hash: Uint8Array; chain_hash: Uint8Array; canonical: string }>(
+  const rows = await queryRowsUnchecked<{ seq: string | number; leaf_hash: Uint8Array; chain_hash: Uint8Array; canonical: string }>(
     db,
     sql`select e.seq, e.leaf_hash, e.chain_hash, d.canonical from log_entries e
         join decisions d on d.seq = e.seq and d.recorded_at = e.recorded_at
@@ -54,7 +54,7 @@ function countingQueryable(db: Db): { q: Queryable; reads: () => { queries: numb
 async function expectRefused(db: Db, statement: string, pattern: RegExp): Promise<void> {
   let error: unknown = null;
   try {
-    await queryRows(db, sql.raw(statement));
+    await queryRowsUnchecked(db, sql.raw(statement));
   } catch (e) {
     error = e;
   }
@@ -170,7 +170,7 @@ describe.each(DATABASE_KINDS)("ledger append and checkpoints (%s)", (kind) => {
     await checkpoint(t.db, keys, accessStore, "access");
     accessStore.remove();
     for (const table of LEDGER_TABLES) expect(await count(t.db, sql.raw(`select count(*) as n from ${table}`)), table).toBeGreaterThan(0);
-    const [partition] = await queryRows<{ name: string }>(
+    const [partition] = await queryRowsUnchecked<{ name: string }>(
       t.db,
       sql`select c.relname as name from pg_inherits i join pg_class c on c.oid = i.inhrelid join pg_class p on p.oid = i.inhparent where p.relname = 'decisions' limit 1`,
     );
@@ -188,7 +188,7 @@ describe.each(DATABASE_KINDS)("ledger append and checkpoints (%s)", (kind) => {
   it.skipIf(kind === "pglite")("the runtime role decision_ledger_app may read and append but not change or remove", async () => {
     const denied = /permission denied|append-only/;
     await t.db.transaction(async (tx) => {
-      await queryRows(tx, sql`set local role decision_ledger_app`);
+      await queryRowsUnchecked(tx, sql`set local role decision_ledger_app`);
       expect(await count(tx as unknown as Db, sql`select count(*) as n from log_entries`)).toBeGreaterThan(0);
       const before = await count(tx as unknown as Db, sql`select count(*) as n from log_entries where log_id = 'decisions'`);
       const r = await appendDecisions(tx as unknown as Db, statements(2), WRITER);
@@ -200,8 +200,8 @@ describe.each(DATABASE_KINDS)("ledger append and checkpoints (%s)", (kind) => {
         let error: unknown = null;
         try {
           await t.db.transaction(async (tx) => {
-            await queryRows(tx, sql`set local role decision_ledger_app`);
-            await queryRows(tx, sql.raw(stmt));
+            await queryRowsUnchecked(tx, sql`set local role decision_ledger_app`);
+            await queryRowsUnchecked(tx, sql.raw(stmt));
           });
         } catch (e) {
           error = e;
@@ -256,7 +256,7 @@ describe.each(DATABASE_KINDS)("ledger append and checkpoints (%s)", (kind) => {
 
     // The tree no longer extends the signed one (a stored node under the old checkpoint was altered).
     await appendDecisions(t.db, statements(3), WRITER);
-    const [big] = await queryRows<{ level: number; idx: string | number }>(
+    const [big] = await queryRowsUnchecked<{ level: number; idx: string | number }>(
       t.db,
       sql`select level, idx from merkle_nodes where log_id = 'decisions' and idx = 0 order by level desc limit 1`,
     );

@@ -1,6 +1,6 @@
 import { sql } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { openDatabase, queryRows, type Database, type Db } from "@/db/client";
+import { openDatabase, queryRowsUnchecked, type Database, type Db } from "@/db/client";
 import { appendAccessEvent } from "@/lib/ledger-store/append-access-event";
 import { appendDecisions } from "@/lib/ledger-store/append-decisions";
 import { verifyDatabase } from "@/lib/ledger-store/verify/verify-database";
@@ -9,7 +9,7 @@ import { checkpoint, newKeys, statements, TEST_ORIGIN, tempCheckpointStore, type
 
 /** seq registry facts that must hold after any amount of concurrency. */
 async function registryFacts(db: Db, logId: string) {
-  const [r] = await queryRows<{ n: string | number; distinct_seqs: string | number; max_seq: string | number | null; min_seq: string | number | null }>(
+  const [r] = await queryRowsUnchecked<{ n: string | number; distinct_seqs: string | number; max_seq: string | number | null; min_seq: string | number | null }>(
     db,
     sql`select count(*) as n, count(distinct seq) as distinct_seqs, max(seq) as max_seq, min(seq) as min_seq from log_entries where log_id = ${logId}`,
   );
@@ -22,7 +22,7 @@ async function expectCleanLedger(db: Db, keys: LedgerKeys, store: TempCheckpoint
     // No gaps and no duplicates: n rows holding exactly the seqs 0..n-1.
     expect(facts, logId).toEqual({ count: n, distinct: n, max: n - 1, min: 0 });
   }
-  const decisionsContent = await queryRows<{ n: string | number }>(db, sql`select count(*) as n from decisions`);
+  const decisionsContent = await queryRowsUnchecked<{ n: string | number }>(db, sql`select count(*) as n from decisions`);
   expect(Number(decisionsContent[0]!.n)).toBe(expected.decisions);
   const report = await verifyDatabase(db, { verifierKeys: [keys.verifierKey], externalStore: store, origin: TEST_ORIGIN });
   expect(report.logs.flatMap((l) => l.failures)).toEqual([]);

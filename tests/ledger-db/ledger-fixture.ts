@@ -2,7 +2,7 @@ import { cpSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { sql } from "drizzle-orm";
-import { openDatabase, queryRows, type Database, type Db } from "@/db/client";
+import { openDatabase, queryRowsUnchecked, type Database, type Db } from "@/db/client";
 import * as schema from "@/db/schema";
 import { generateDemoStatements } from "@/lib/demo/generate-demo-statements";
 import { toHex } from "@/lib/ledger/bytes";
@@ -78,13 +78,13 @@ export async function buildLedger(
 /** Runs tamper SQL as a superuser would: with triggers (and so the append-only rules) switched off. */
 export async function asSuperuser(db: Db, statementsSql: string[]): Promise<void> {
   await db.transaction(async (tx) => {
-    await queryRows(tx, sql.raw("set local session_replication_role = replica"));
-    for (const s of statementsSql) await queryRows(tx, sql.raw(s));
+    await queryRowsUnchecked(tx, sql.raw("set local session_replication_role = replica"));
+    for (const s of statementsSql) await queryRowsUnchecked(tx, sql.raw(s));
   });
 }
 
 export async function entryAt(db: Db, seq: number, logId: LogId = "decisions"): Promise<{ entryId: string; leafHash: string; chainHash: string }> {
-  const rows = await queryRows<{ entry_id: string; leaf: string; chain: string }>(
+  const rows = await queryRowsUnchecked<{ entry_id: string; leaf: string; chain: string }>(
     db,
     sql`select entry_id, encode(leaf_hash, 'hex') as leaf, encode(chain_hash, 'hex') as chain from log_entries where log_id = ${logId} and seq = ${seq}`,
   );
@@ -105,7 +105,7 @@ export async function rewriteHistory(
 ): Promise<void> {
   const [from, to] = opts.replace;
   await asSuperuser(db, [`update decisions set canonical = replace(canonical, '${from}', '${to}') where seq = ${opts.seq}`]);
-  const rows = await queryRows<{ seq: string | number; entry_id: string; recorded_at: string | Date; canonical: string }>(
+  const rows = await queryRowsUnchecked<{ seq: string | number; entry_id: string; recorded_at: string | Date; canonical: string }>(
     db,
     sql`select e.seq, e.entry_id, e.recorded_at, d.canonical from log_entries e join decisions d on d.seq = e.seq and d.recorded_at = e.recorded_at
         where e.log_id = 'decisions' order by e.seq`,
@@ -127,7 +127,7 @@ export async function rewriteHistory(
     }
   }
   if (opts.resignWith) {
-    const sizes = await queryRows<{ tree_size: string | number }>(db, sql`select tree_size from checkpoints where log_id = 'decisions' order by tree_size`);
+    const sizes = await queryRowsUnchecked<{ tree_size: string | number }>(db, sql`select tree_size from checkpoints where log_id = 'decisions' order by tree_size`);
     updates.push(`delete from checkpoints where log_id = 'decisions'`);
     const key = await parseSignerKey(opts.resignWith.signerKey);
     for (const s of sizes) {
@@ -200,7 +200,7 @@ export async function createLedgerTemplate(
   return {
     async copy() {
       const name = `${baseName}_c${++n}`;
-      await queryRows(admin.db, sql.raw(`create database ${name} template ${baseName}`));
+      await queryRowsUnchecked(admin.db, sql.raw(`create database ${name} template ${baseName}`));
       const url = new URL(TEST_POSTGRES_URL);
       url.pathname = `/${name}`;
       const database = await openDatabase({ url: url.toString() });
@@ -210,13 +210,13 @@ export async function createLedgerTemplate(
         store,
         async drop() {
           await database.close();
-          await queryRows(admin.db, sql.raw(`drop database if exists ${name} with (force)`));
+          await queryRowsUnchecked(admin.db, sql.raw(`drop database if exists ${name} with (force)`));
           store.remove();
         },
       };
     },
     async dispose() {
-      await queryRows(admin.db, sql.raw(`drop database if exists ${baseName} with (force)`));
+      await queryRowsUnchecked(admin.db, sql.raw(`drop database if exists ${baseName} with (force)`));
       await admin.close();
       baseStore.remove();
     },

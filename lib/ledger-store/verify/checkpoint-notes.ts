@@ -1,5 +1,5 @@
 import { sql } from "drizzle-orm";
-import { queryRows, type Db } from "../../../db/client";
+import { queryRowsUnchecked, type Db } from "../../../db/client";
 import { parseCheckpoint, verifyNote } from "../../ledger/signed-note";
 import type { ExternalCheckpointStore } from "../checkpoint-store";
 import type { LogId } from "../log-append";
@@ -24,7 +24,7 @@ interface CheckpointRow {
 }
 
 export async function readDatabaseCheckpoints(db: Pick<Db, "execute">, logId: LogId): Promise<CheckpointRow[]> {
-  return queryRows<CheckpointRow>(
+  return queryRowsUnchecked<CheckpointRow>(
     db,
     sql`select tree_size, root_hash, signed_note from checkpoints where log_id = ${logId} order by tree_size`,
   );

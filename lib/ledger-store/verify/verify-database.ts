@@ -1,5 +1,5 @@
 import { sql, type SQL } from "drizzle-orm";
-import { queryRows, type Db } from "../../../db/client";
+import { queryRowsUnchecked, type Db } from "../../../db/client";
 import { sha256 } from "../hash-node";
 import { verifyConsistency } from "../../ledger/merkle";
 import type { ExternalCheckpointStore } from "../checkpoint-store";
@@ -134,7 +134,7 @@ export async function verifyLog(db: Db, opts: VerifyLogOptions): Promise<Verific
 
   // 1. Checkpoints first, then the size (see checkCheckpoints).
   const { database: dbCheckpoints, external } = await checkCheckpoints(db, opts, report);
-  const sizeRows = await queryRows<{ n: string | number | null }>(
+  const sizeRows = await queryRowsUnchecked<{ n: string | number | null }>(
     db,
     sql`select max(seq) + 1 as n from log_entries where log_id = ${logId}`,
   );
@@ -163,7 +163,7 @@ export async function verifyLog(db: Db, opts: VerifyLogOptions): Promise<Verific
   // 2. Starting state: the chain before fromSeq and the tree of size fromSeq.
   let startChain: BinHash | null = GENESIS;
   if (fromSeq > 0) {
-    const rows = await queryRows<{ chain_hash: Uint8Array }>(
+    const rows = await queryRowsUnchecked<{ chain_hash: Uint8Array }>(
       db,
       sql`select chain_hash from log_entries where log_id = ${logId} and seq = ${fromSeq - 1}`,
     );
@@ -282,7 +282,7 @@ export async function verifyLog(db: Db, opts: VerifyLogOptions): Promise<Verific
   // other content row at that seq does): one pass in SQL instead of shipping both columns
   // of every row. The hashed canonical text may still be intact; these columns are what the
   // dashboard filters and the idempotency check use.
-  const changedColumns = await queryRows<{ seq: string | number; entry_id: string; id: string; e_rec: string; d_rec: string }>(
+  const changedColumns = await queryRowsUnchecked<{ seq: string | number; entry_id: string; id: string; e_rec: string; d_rec: string }>(
     db,
     sql`select e.seq, e.entry_id::text as entry_id, d.id::text as id, e.recorded_at::text as e_rec, d.recorded_at::text as d_rec
         from log_entries e join ${table} d on d.seq = e.seq
@@ -444,7 +444,7 @@ export async function verifyLog(db: Db, opts: VerifyLogOptions): Promise<Verific
   // 7. The tail: shorter than signed, or content rows beyond the registry's end.
   if (logSize < signedSize) truncated(report, logSize, signedSize, valid);
   if (fullRun) {
-    const orphans = await queryRows<{ seq: string | number; id: string }>(
+    const orphans = await queryRowsUnchecked<{ seq: string | number; id: string }>(
       db,
       sql`select d.seq, d.id from ${table} d
           where d.seq >= ${logSize} and not exists (select 1 from log_entries e where e.log_id = ${logId} and e.seq = d.seq)
@@ -521,7 +521,7 @@ function toPosition(seq: number, registry: Position["registry"], contents: Conte
 // the verifier must see unpaired rows on either side anyway. That the content rows' id and
 // recorded_at columns agree with the registry is checked once, in SQL, after the stream.
 async function readRegistry(db: Db, logId: LogId, a: number, b: number): Promise<RegistryBatch> {
-  const [row] = await queryRows<{ seqs: string | null; hashes: Uint8Array | null; ids: string | null }>(
+  const [row] = await queryRowsUnchecked<{ seqs: string | null; hashes: Uint8Array | null; ids: string | null }>(
     db,
     sql`select array_to_string(array_agg(seq order by seq), ',') as seqs,
                string_agg(leaf_hash || chain_hash, ''::bytea order by seq) as hashes,
@@ -554,7 +554,7 @@ async function readContent(db: Db, logId: LogId, a: number, b: number, derived?:
     return rows.map((r) => ({ seq: Number(r[0]!.toString("latin1")), id: r[1]!.toString("latin1"), canonical: r[2] ?? new Uint8Array() }));
   }
   const table = sql.raw(CONTENT_TABLE[logId]);
-  return queryRows<ContentBatchRow>(
+  return queryRowsUnchecked<ContentBatchRow>(
     db,
     sql`select seq, id::text as id, canonical ${derived ?? sql``} from ${table} where seq >= ${a} and seq < ${b} order by seq, recorded_at`,
   );
@@ -611,7 +611,7 @@ async function readNodesCompleted(db: Db, logId: LogId, a: number, b: number): P
     sql`from ${ranges} cross join lateral (select ${columns} from merkle_nodes n
           where n.log_id = ${logId} and n.level = r.level and n.idx between r.lo and r.hi offset 0) n`;
   // One value per level: the nodes' hashes concatenated in idx order.
-  const rows = await queryRows<{ level: number; lo: string | number; n: string | number; hashes: Uint8Array }>(
+  const rows = await queryRowsUnchecked<{ level: number; lo: string | number; n: string | number; hashes: Uint8Array }>(
     db,
     sql`select r.level, min(n.idx) as lo, count(*) as n, string_agg(n.hash, ''::bytea order by n.idx) as hashes
         ${nodesIn(sql`n.idx, n.hash`)} group by r.level`,
@@ -627,7 +627,7 @@ async function readNodesCompleted(db: Db, logId: LogId, a: number, b: number): P
   }
   if (contiguous) return out;
   // Rows missing (or extra) somewhere: fall back to one row per node.
-  const sparse = await queryRows<{ level: number; idx: string | number; hash: Uint8Array }>(
+  const sparse = await queryRowsUnchecked<{ level: number; idx: string | number; hash: Uint8Array }>(
     db,
     sql`select r.level, n.idx, n.hash ${nodesIn(sql`n.idx, n.hash`)}`,
   );
@@ -642,7 +642,7 @@ async function readNodesCompleted(db: Db, logId: LogId, a: number, b: number): P
 }
 
 async function nextExistingSeq(db: Db, logId: LogId, table: ReturnType<typeof sql.raw>, from: number): Promise<number | null> {
-  const rows = await queryRows<{ s: string | number | null }>(
+  const rows = await queryRowsUnchecked<{ s: string | number | null }>(
     db,
     sql`select least((select min(seq) from log_entries where log_id = ${logId} and seq >= ${from}),
                      (select min(seq) from ${table} where seq >= ${from})) as s`,
@@ -669,7 +669,7 @@ async function bootstrapTree(db: Db, logId: LogId, size: number, warnings: strin
 }
 
 async function entryIdAt(db: Db, logId: LogId, seq: number): Promise<string | undefined> {
-  const rows = await queryRows<{ entry_id: string }>(db, sql`select entry_id from log_entries where log_id = ${logId} and seq = ${seq}`);
+  const rows = await queryRowsUnchecked<{ entry_id: string }>(db, sql`select entry_id from log_entries where log_id = ${logId} and seq = ${seq}`);
   return rows[0]?.entry_id;
 }
 
