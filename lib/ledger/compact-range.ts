@@ -11,6 +11,19 @@
 
 import type { LogHasher } from "./hasher";
 
+/**
+ * A tree size, index, range or proof that does not describe a part of an RFC 9162 tree.
+ * Defined with the compact range, the lowest layer of the tree math, so that a bad range
+ * fails the same way whether it reached rangeNodes directly or came in through a proof
+ * (merkle.ts re-exports it).
+ */
+export class ProofError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "ProofError";
+  }
+}
+
 /** A perfect subtree covering leaves [index * 2^level, (index + 1) * 2^level). */
 export interface NodeId {
   level: number;
@@ -29,8 +42,9 @@ export function nodeKey(id: NodeId): string {
   return `${id.level}:${id.index}`;
 }
 
-function checkCount(name: string, v: number): void {
-  if (!Number.isSafeInteger(v) || v < 0) throw new RangeError(`${name} must be a non-negative safe integer, got ${String(v)}`);
+/** Throws ProofError unless `v` is a leaf count or index the planning domain handles exactly. */
+export function checkCount(name: string, v: number): void {
+  if (!Number.isSafeInteger(v) || v < 0) throw new ProofError(`${name} must be a non-negative safe integer, got ${String(v)}`);
 }
 
 /**
@@ -41,7 +55,7 @@ function checkCount(name: string, v: number): void {
 export function rangeNodes(begin: number, end: number): NodeId[] {
   checkCount("begin", begin);
   checkCount("end", end);
-  if (begin > end) throw new RangeError(`range begin ${begin} > end ${end}`);
+  if (begin > end) throw new ProofError(`range begin ${begin} > end ${end}`);
   const out: NodeId[] = [];
   let pos = begin;
   while (pos < end) {
@@ -64,7 +78,7 @@ export function rangeNodes(begin: number, end: number): NodeId[] {
  * again a range. (A left fold would describe another tree shape.)
  */
 export function foldRange<H>(hasher: LogHasher<H>, hashes: readonly H[]): H {
-  if (hashes.length === 0) throw new RangeError("cannot hash an empty range");
+  if (hashes.length === 0) throw new ProofError("cannot hash an empty range");
   let acc: H = hashes[hashes.length - 1]!;
   for (let i = hashes.length - 2; i >= 0; i--) acc = hasher.hashChildren(hashes[i]!, acc);
   return acc;
@@ -83,7 +97,7 @@ export class CompactRange<H> {
   ) {
     this.ids = rangeNodes(begin, endIndex);
     if (this.ids.length !== hashes.length) {
-      throw new RangeError(`a range [${begin}, ${endIndex}) has ${this.ids.length} nodes, got ${hashes.length} hashes`);
+      throw new ProofError(`a range [${begin}, ${endIndex}) has ${this.ids.length} nodes, got ${hashes.length} hashes`);
     }
     this.hashes = hashes.slice();
   }

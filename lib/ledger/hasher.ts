@@ -7,6 +7,8 @@
 //
 // Nothing here imports Node, the database or Next.js: the core stays runnable in a page.
 
+import { bytesEqual, type Hash } from "./bytes";
+
 /** Domain separation (RFC 9162 §2.1.1): a leaf is hashed after 0x00, an interior node after 0x01. */
 export const LEAF_PREFIX = 0x00;
 export const NODE_PREFIX = 0x01;
@@ -28,8 +30,8 @@ export interface Sha256Backend<H> {
   equal(a: H, b: H): boolean;
 }
 
-/** A backend's digests are Uint8Array: what proofs, bundles and the browser exchange. */
-export type Hash = Uint8Array;
+/** Digests as bytes (Uint8Array): what proofs, bundles and the browser exchange. */
+export type { Hash } from "./bytes";
 
 export interface LogHasher<H = Hash> {
   readonly backend: Sha256Backend<H>;
@@ -51,9 +53,10 @@ export function logHasher<H>(backend: Sha256Backend<H>): LogHasher<H> {
   const genesis = backend.fromBytes(new Uint8Array(HASH_SIZE));
   return {
     backend,
-    // Bytes are mutable, so every call hands out a fresh copy of the constants.
-    emptyRoot: () => backend.fromBytes(backend.toBytes(empty).slice()),
-    chainGenesis: () => backend.fromBytes(backend.toBytes(genesis).slice()),
+    // Bytes are mutable, so every call hands out a fresh copy of the constants. A copy by
+    // construction, not .slice(): on a Node buffer, slice returns a view of the same memory.
+    emptyRoot: () => backend.fromBytes(new Uint8Array(backend.toBytes(empty))),
+    chainGenesis: () => backend.fromBytes(new Uint8Array(backend.toBytes(genesis))),
     hashLeaf: (data) => backend.digestPrefixed(LEAF_PREFIX, data),
     hashChildren: (left, right) => backend.digestPair(left, right, NODE_PREFIX),
     hashChain: (previous, leaf) => backend.digestPair(previous, leaf),
@@ -84,10 +87,6 @@ export function bytesBackend(sha256: (data: Uint8Array) => Uint8Array): Sha256Ba
     },
     fromBytes: (bytes) => bytes,
     toBytes: (hash) => hash,
-    equal: (a, b) => {
-      if (a.length !== b.length) return false;
-      for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
-      return true;
-    },
+    equal: bytesEqual,
   };
 }

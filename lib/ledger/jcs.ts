@@ -2,20 +2,16 @@
 //
 // The canonical form is the preimage of every record hash in the ledger, so two
 // parties (server at ingest, browser verifier, third-party auditors) must derive
-// identical bytes from the same JSON value. Beyond RFC 8785 we refuse values that
-// would not survive the round trip through storage and other languages unchanged,
-// because a record whose stored form re-canonicalizes differently can never be
-// re-verified:
-//   - integers outside ±(2^53 - 1): JSON.parse has already rounded them, and
-//     Postgres jsonb keeps exact numerics, so the stored digits and the hashed
-//     digits would disagree;
-//   - U+0000: Postgres text/jsonb cannot store it;
-//   - lone surrogates: they have no UTF-8 encoding, so the canonical bytes would
-//     be undefined (TextEncoder silently turns them into U+FFFD).
-// Anything JSON.stringify would silently drop or coerce (undefined, functions,
-// symbols, Date via toJSON, Map as {}) is an error rather than a lossy rewrite.
+// identical bytes from the same JSON value. What has a canonical form, and what
+// the ledger adds so that a stored record re-canonicalizes to the same bytes
+// (no U+0000, no integers beyond ±(2^53 - 1)), is defined once in json-value.ts;
+// this file applies those rules while it serializes. Anything JSON.stringify would
+// silently drop or coerce (undefined, functions, symbols, Date via toJSON, Map as
+// {}) is an error rather than a lossy rewrite.
 
 import { utf8Encode } from "./bytes";
+import { toJsonPointer } from "./json-pointer";
+import { isPlainObject, numberProblem, stringProblem, type StringProblem } from "./json-value";
 
 export class CanonicalizationError extends Error {
   /** RFC 6901 JSON pointer of the offending value ("" is the root). */
@@ -31,7 +27,7 @@ export class CanonicalizationError extends Error {
 export interface CanonicalizeOptions {
   /**
    * Accept integers beyond Number.MAX_SAFE_INTEGER (e.g. 1e30). Strict RFC 8785
-   * allows them; the ledger does not by default (see file comment). Only for
+   * allows them; the ledger does not by default (layer 2 in json-value.ts). Only for
    * conformance testing and for data whose precision has already been lost.
    */
   allowUnsafeIntegers?: boolean;
@@ -39,50 +35,14 @@ export interface CanonicalizeOptions {
 
 type Segment = string | number;
 
-function escapePointerSegment(seg: Segment): string {
-  return typeof seg === "number" ? String(seg) : seg.replace(/~/g, "~0").replace(/\//g, "~1");
-}
-
-function pointerOf(path: readonly Segment[], extra?: Segment): string {
-  let out = "";
-  for (const seg of path) out += "/" + escapePointerSegment(seg);
-  if (extra !== undefined) out += "/" + escapePointerSegment(extra);
-  return out;
-}
-
-// Almost every string in practice needs neither escaping nor the NUL/surrogate
-// scan; one regex test decides that and lets us skip both.
+// Almost every string in practice needs no escaping and cannot break a rule;
+// one regex test decides that and skips both.
 const NEEDS_WORK = /[\u0000-\u001f"\\\uD800-\uDFFF]/;
-const SUSPICIOUS = /[\u0000\uD800-\uDFFF]/;
 
-/** Returns a reason string if `s` cannot be canonicalized, else null. */
-function stringProblem(s: string): string | null {
-  if (!SUSPICIOUS.test(s)) return null;
-  for (let i = 0; i < s.length; i++) {
-    const c = s.charCodeAt(i);
-    if (c === 0) return "U+0000 is not allowed";
-    if (c >= 0xd800 && c <= 0xdbff) {
-      const next = i + 1 < s.length ? s.charCodeAt(i + 1) : 0;
-      if (next >= 0xdc00 && next <= 0xdfff) {
-        i++;
-        continue;
-      }
-      return "lone surrogate is not allowed";
-    }
-    if (c >= 0xdc00 && c <= 0xdfff) return "lone surrogate is not allowed";
-  }
-  return null;
-}
-
-function isPlainObject(v: object): boolean {
-  const proto: unknown = Object.getPrototypeOf(v);
-  if (proto === Object.prototype || proto === null) return true;
-  // A plain object's prototype is some realm's Object.prototype, whose own
-  // prototype is null; checking the shape instead of identity keeps objects
-  // parsed in another realm (iframe, vm context) acceptable while still
-  // rejecting class instances, Date, Map, typed arrays and boxed primitives.
-  return Object.getPrototypeOf(proto) === null && Object.prototype.toString.call(v) === "[object Object]";
-}
+const STRING_PROBLEM_MESSAGES: Record<StringProblem, string> = {
+  nul: "U+0000 is not allowed",
+  "lone-surrogate": "lone surrogate is not allowed",
+};
 
 /**
  * JSON string literal for `s`, or null if it has no canonical form. ES2019+
@@ -105,8 +65,8 @@ interface Frame {
 
 /**
  * Serialize `value` per RFC 8785. Throws CanonicalizationError (with the JSON
- * pointer of the offending value) for anything that has no exact, storable
- * canonical form.
+ * pointer of the offending value) for anything that has no exact canonical form
+ * (layers 1 and 2 in json-value.ts; the storage limits of layer 3 are not checked).
  */
 export function canonicalize(value: unknown, options?: CanonicalizeOptions): string {
   const allowUnsafeIntegers = options?.allowUnsafeIntegers === true;
@@ -129,16 +89,17 @@ export function canonicalize(value: unknown, options?: CanonicalizeOptions): str
     switch (typeof v) {
       case "string": {
         const q = quote(v);
-        if (q === null) throw new CanonicalizationError(stringProblem(v)!, pointerOf(path));
+        if (q === null) throw new CanonicalizationError(STRING_PROBLEM_MESSAGES[stringProblem(v)!], toJsonPointer(path));
         out += q;
         return false;
       }
       case "number": {
-        if (!Number.isFinite(v)) throw new CanonicalizationError(`${String(v)} is not valid JSON`, pointerOf(path));
-        if (!allowUnsafeIntegers && Number.isInteger(v) && !Number.isSafeInteger(v)) {
+        const problem = numberProblem(v);
+        if (problem === "non-finite") throw new CanonicalizationError(`${String(v)} is not valid JSON`, toJsonPointer(path));
+        if (problem === "unsafe-integer" && !allowUnsafeIntegers) {
           throw new CanonicalizationError(
             "integer magnitude exceeds 2^53-1 and cannot be represented exactly",
-            pointerOf(path),
+            toJsonPointer(path),
           );
         }
         // Number#toString is the ECMAScript Number serialization RFC 8785 §3.2.2.3
@@ -154,7 +115,7 @@ export function canonicalize(value: unknown, options?: CanonicalizeOptions): str
           out += "null";
           return false;
         }
-        if (onStack.has(v)) throw new CanonicalizationError("circular reference", pointerOf(path));
+        if (onStack.has(v)) throw new CanonicalizationError("circular reference", toJsonPointer(path));
         if (Array.isArray(v)) {
           onStack.add(v);
           out += "[";
@@ -163,7 +124,7 @@ export function canonicalize(value: unknown, options?: CanonicalizeOptions): str
         }
         if (!isPlainObject(v)) {
           const tag = Object.prototype.toString.call(v).slice(8, -1);
-          throw new CanonicalizationError(`non-plain object (${tag}) is not allowed`, pointerOf(path));
+          throw new CanonicalizationError(`non-plain object (${tag}) is not allowed`, toJsonPointer(path));
         }
         // Default sort compares UTF-16 code units, which is the RFC 8785 §3.2.3
         // ordering (and deliberately not locale-aware).
@@ -175,7 +136,7 @@ export function canonicalize(value: unknown, options?: CanonicalizeOptions): str
       }
       default:
         // undefined, function, symbol, bigint
-        throw new CanonicalizationError(`${typeof v} is not valid JSON`, pointerOf(path));
+        throw new CanonicalizationError(`${typeof v} is not valid JSON`, toJsonPointer(path));
     }
   };
 
@@ -198,7 +159,9 @@ export function canonicalize(value: unknown, options?: CanonicalizeOptions): str
     } else {
       const key = frame.keys[i]!;
       const q = quote(key);
-      if (q === null) throw new CanonicalizationError(`member name: ${stringProblem(key)!}`, pointerOf(path, key));
+      if (q === null) {
+        throw new CanonicalizationError(`member name: ${STRING_PROBLEM_MESSAGES[stringProblem(key)!]}`, toJsonPointer([...path, key]));
+      }
       out += q + ":";
       path.push(key);
       child = (frame.container as Record<string, unknown>)[key];

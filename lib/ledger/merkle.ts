@@ -1,7 +1,10 @@
-// RFC 9162 (Certificate Transparency v2, same tree as RFC 6962) Merkle tree math,
+// RFC 9162 (Certificate Transparency v2, same tree as RFC 6962) Merkle proofs,
 // shared by the server (proof generation from stored nodes) and the browser
-// (proof verification). Hashing is injected so the server can use a synchronous
-// native hash and the browser WebCrypto.
+// (proof verification). Hashing comes in as the ledger's one LogHasher
+// (lib/ledger/hasher.ts): Node's native SHA-256 on the server, @noble/hashes in a
+// page; both are synchronous, and so is everything here. The decomposition of a
+// range into perfect subtrees and its hash are the compact range's
+// (lib/ledger/compact-range.ts); this file plans and checks proofs with them.
 //
 // Two number domains on purpose:
 //   - proof *planning* (which ranges/nodes a proof needs) uses JS numbers; the
@@ -12,66 +15,17 @@
 //     it must judge arbitrary uint64 inputs from other logs and test vectors
 //     (e.g. an index of 2^64-1) without silently rounding them.
 
-import { asBufferSource, bytesEqual, type Hash } from "./bytes";
+import { bytesEqual } from "./bytes";
+import { checkCount, CompactRange, foldRange, nodeKey, ProofError, rangeNodes, type NodeId } from "./compact-range";
+import { HASH_SIZE, type Hash, type LogHasher } from "./hasher";
 
-export type { Hash } from "./bytes";
-
-export type Sha256 = (data: Uint8Array) => Uint8Array | Promise<Uint8Array>;
-
-export const HASH_SIZE = 32;
-
-export class ProofError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = "ProofError";
-  }
-}
-
-export const webSha256: Sha256 = async (data) =>
-  new Uint8Array(await globalThis.crypto.subtle.digest("SHA-256", asBufferSource(data)));
-
-const EMPTY_ROOT_BYTES = new Uint8Array([
-  0xe3, 0xb0, 0xc4, 0x42, 0x98, 0xfc, 0x1c, 0x14, 0x9a, 0xfb, 0xf4, 0xc8, 0x99, 0x6f, 0xb9, 0x24, 0x27, 0xae, 0x41,
-  0xe4, 0x64, 0x9b, 0x93, 0x4c, 0xa4, 0x95, 0x99, 0x1b, 0x78, 0x52, 0xb8, 0x55,
-]);
-
-/**
- * MTH({}) = SHA-256(""). Exported as a fresh copy per read so no caller can
- * corrupt the value every verifier compares against.
- */
-export function emptyRoot(): Hash {
-  return EMPTY_ROOT_BYTES.slice();
-}
-
-/** SHA-256("") — the root of the empty tree. Do not mutate; prefer emptyRoot(). */
-export const EMPTY_ROOT: Hash = EMPTY_ROOT_BYTES.slice();
-
-/** Leaf hash = SHA-256(0x00 || data); the prefix separates leaves from nodes. */
-export async function leafHash(sha: Sha256, data: Uint8Array): Promise<Hash> {
-  const buf = new Uint8Array(1 + data.length);
-  buf[0] = 0x00;
-  buf.set(data, 1);
-  return await sha(buf);
-}
-
-/** Interior node hash = SHA-256(0x01 || left || right). */
-export async function nodeHash(sha: Sha256, left: Hash, right: Hash): Promise<Hash> {
-  const buf = new Uint8Array(1 + left.length + right.length);
-  buf[0] = 0x01;
-  buf.set(left, 1);
-  buf.set(right, 1 + left.length);
-  return await sha(buf);
-}
+export type { Hash, LogHasher } from "./hasher";
+export type { NodeId } from "./compact-range";
+export { HASH_SIZE, ProofError };
 
 // ---------------------------------------------------------------------------
 // Node identities and range decomposition (planning domain: safe integers)
 // ---------------------------------------------------------------------------
-
-/** A perfect subtree covering leaves [index * 2^level, (index + 1) * 2^level). */
-export interface NodeId {
-  level: number;
-  index: number;
-}
 
 /** A proof element: the RFC 9162 subtree hash MTH(D[start:end]). */
 export interface ProofStep {
@@ -79,20 +33,9 @@ export interface ProofStep {
   end: number;
 }
 
-/** Stable string key for a NodeId, for Maps and SQL IN lists. */
-export function nodeIdKey(id: NodeId): string {
-  return `${id.level}:${id.index}`;
-}
-
 export function nodeRange(id: NodeId): ProofStep {
   const width = 2 ** id.level;
   return { start: id.index * width, end: (id.index + 1) * width };
-}
-
-function checkCount(name: string, v: number): void {
-  if (!Number.isSafeInteger(v) || v < 0) {
-    throw new ProofError(`${name} must be a non-negative safe integer, got ${String(v)}`);
-  }
 }
 
 /** Largest power of two strictly less than n (n >= 2): RFC 9162's split point k. */
@@ -103,35 +46,9 @@ function splitPoint(n: number): number {
 }
 
 /**
- * Minimal left-to-right decomposition of [start, end) into perfect, aligned
- * subtrees (a transparency-dev "compact range"). Sizes first grow (alignment of
- * `start` limits them) and then shrink (`end` limits them), so there are at
- * most 2 * log2(end - start) nodes.
- */
-export function perfectSubtrees(start: number, end: number): NodeId[] {
-  checkCount("start", start);
-  checkCount("end", end);
-  if (start > end) throw new ProofError(`range start ${start} > end ${end}`);
-  const out: NodeId[] = [];
-  let pos = start;
-  while (pos < end) {
-    let level = 0;
-    let width = 1;
-    // Grow while the doubled block stays aligned at `pos` and inside the range.
-    while (pos % (width * 2) === 0 && pos + width * 2 <= end) {
-      width *= 2;
-      level++;
-    }
-    out.push({ level, index: pos / width });
-    pos += width;
-  }
-  return out;
-}
-
-/**
  * Whether [start, end) is a node of some RFC 9162 tree: non-empty and `start`
  * a multiple of the smallest power of two >= end - start. Exactly these ranges
- * occur as proof elements, and for them hashRange() is correct.
+ * occur as proof elements, and for them rangeHash() is their RFC 9162 hash.
  */
 export function isValidSubtree(start: number, end: number): boolean {
   if (!Number.isSafeInteger(start) || !Number.isSafeInteger(end) || start < 0 || end <= start) return false;
@@ -141,8 +58,9 @@ export function isValidSubtree(start: number, end: number): boolean {
 }
 
 /**
- * MTH of a range from the hashes of its perfectSubtrees() decomposition
- * n1..nk (left to right): node(n1, node(n2, ... node(n_{k-1}, n_k))).
+ * MTH of the range [start, end) from stored perfect-subtree hashes: the right fold
+ * (foldRange) of its rangeNodes() decomposition n1..nk, left to right:
+ * node(n1, node(n2, ... node(n_{k-1}, n_k))).
  *
  * Why a right fold: for a valid subtree [s, e) (s aligned to bitCeil(e - s)),
  * RFC 9162 splits at the largest power of two k < e - s. The left half
@@ -154,13 +72,10 @@ export function isValidSubtree(start: number, end: number): boolean {
  * HashAt, and is checked against the reference roots in the tests.
  *
  * The result is only an RFC 9162 subtree hash for valid subtrees; every range a
- * proof plan produces is one.
+ * proof plan produces is one, and so is every [0, size).
  */
-export async function hashRange(sha: Sha256, nodeHashes: readonly Hash[]): Promise<Hash> {
-  if (nodeHashes.length === 0) throw new ProofError("cannot hash an empty range");
-  let acc = nodeHashes[nodeHashes.length - 1]!;
-  for (let i = nodeHashes.length - 2; i >= 0; i--) acc = await nodeHash(sha, nodeHashes[i]!, acc);
-  return acc;
+function rangeHash(hasher: LogHasher, start: number, end: number, lookup: (id: NodeId) => Hash | undefined): Hash {
+  return foldRange(hasher, rangeNodes(start, end).map((id) => mustLookup(lookup, id)));
 }
 
 /**
@@ -183,31 +98,18 @@ export function nodesCompletedByLeaf(index: number): NodeId[] {
   return out;
 }
 
-/** Root hash of a tree from its leaf hashes (O(n) time, O(log n) memory). */
-export async function rootFromLeafHashes(sha: Sha256, hashes: readonly Hash[]): Promise<Hash> {
-  if (hashes.length === 0) return emptyRoot();
-  // Invariant: `stack` holds the perfectSubtrees(0, i + 1) hashes, left to right.
-  const stack: Hash[] = [];
-  for (let i = 0; i < hashes.length; i++) {
-    stack.push(hashes[i]!);
-    for (let n = i + 1; n % 2 === 0; n /= 2) {
-      const right = stack.pop()!;
-      const left = stack.pop()!;
-      stack.push(await nodeHash(sha, left, right));
-    }
-  }
-  return hashRange(sha, stack);
+/** Root hash of a tree from its leaf hashes (O(n) time, O(log n) memory: a compact range). */
+export function rootFromLeafHashes(hasher: LogHasher, hashes: readonly Hash[]): Hash {
+  const range = CompactRange.empty(hasher);
+  for (const leaf of hashes) range.append(leaf);
+  return range.root();
 }
 
 /** Root of a tree of `size` leaves from stored perfect-subtree hashes. */
-export async function rootFromNodes(
-  sha: Sha256,
-  size: number,
-  lookup: (id: NodeId) => Hash | undefined,
-): Promise<Hash> {
+export function rootFromNodes(hasher: LogHasher, size: number, lookup: (id: NodeId) => Hash | undefined): Hash {
   checkCount("size", size);
-  if (size === 0) return emptyRoot();
-  return hashRange(sha, perfectSubtrees(0, size).map((id) => mustLookup(lookup, id)));
+  if (size === 0) return hasher.emptyRoot();
+  return rangeHash(hasher, 0, size, lookup);
 }
 
 /**
@@ -309,8 +211,8 @@ function dedupeNodes(plan: readonly ProofStep[]): NodeId[] {
   const seen = new Set<string>();
   const out: NodeId[] = [];
   for (const step of plan) {
-    for (const id of perfectSubtrees(step.start, step.end)) {
-      const key = nodeIdKey(id);
+    for (const id of rangeNodes(step.start, step.end)) {
+      const key = nodeKey(id);
       if (!seen.has(key)) {
         seen.add(key);
         out.push(id);
@@ -332,21 +234,13 @@ export function nodesNeededForConsistency(size1: number, size2: number): NodeId[
 
 function mustLookup(lookup: (id: NodeId) => Hash | undefined, id: NodeId): Hash {
   const h = lookup(id);
-  if (h === undefined) throw new ProofError(`missing stored node ${nodeIdKey(id)}`);
+  if (h === undefined) throw new ProofError(`missing stored node ${nodeKey(id)}`);
   return h;
 }
 
 /** Turns a plan into proof hashes using stored perfect-subtree hashes. */
-export async function assembleProof(
-  sha: Sha256,
-  plan: readonly ProofStep[],
-  lookup: (id: NodeId) => Hash | undefined,
-): Promise<Hash[]> {
-  const proof: Hash[] = [];
-  for (const step of plan) {
-    proof.push(await hashRange(sha, perfectSubtrees(step.start, step.end).map((id) => mustLookup(lookup, id))));
-  }
-  return proof;
+export function assembleProof(hasher: LogHasher, plan: readonly ProofStep[], lookup: (id: NodeId) => Hash | undefined): Hash[] {
+  return plan.map((step) => rangeHash(hasher, step.start, step.end, lookup));
 }
 
 // ---------------------------------------------------------------------------
@@ -422,35 +316,35 @@ function decompInclusion(index: bigint, size: bigint): { inner: number; border: 
   return { inner, border: onesCount(index >> BigInt(inner)) };
 }
 
-async function chainInner(sha: Sha256, seed: Hash, proof: readonly Hash[], index: bigint): Promise<Hash> {
+function chainInner(hasher: LogHasher, seed: Hash, proof: readonly Hash[], index: bigint): Hash {
   for (let i = 0; i < proof.length; i++) {
-    seed = ((index >> BigInt(i)) & 1n) === 0n ? await nodeHash(sha, seed, proof[i]!) : await nodeHash(sha, proof[i]!, seed);
+    seed = ((index >> BigInt(i)) & 1n) === 0n ? hasher.hashChildren(seed, proof[i]!) : hasher.hashChildren(proof[i]!, seed);
   }
   return seed;
 }
 
 // Like chainInner but only folds in left siblings: yields the hash of the same
 // subtree as it looked before any leaves to the right of the path existed.
-async function chainInnerRight(sha: Sha256, seed: Hash, proof: readonly Hash[], index: bigint): Promise<Hash> {
+function chainInnerRight(hasher: LogHasher, seed: Hash, proof: readonly Hash[], index: bigint): Hash {
   for (let i = 0; i < proof.length; i++) {
-    if (((index >> BigInt(i)) & 1n) === 1n) seed = await nodeHash(sha, proof[i]!, seed);
+    if (((index >> BigInt(i)) & 1n) === 1n) seed = hasher.hashChildren(proof[i]!, seed);
   }
   return seed;
 }
 
-async function chainBorderRight(sha: Sha256, seed: Hash, proof: readonly Hash[]): Promise<Hash> {
-  for (const h of proof) seed = await nodeHash(sha, h, seed);
+function chainBorderRight(hasher: LogHasher, seed: Hash, proof: readonly Hash[]): Hash {
+  for (const h of proof) seed = hasher.hashChildren(h, seed);
   return seed;
 }
 
 /** Root implied by an inclusion proof. Requires index < size. */
-export async function rootFromInclusionProof(
-  sha: Sha256,
+export function rootFromInclusionProof(
+  hasher: LogHasher,
   index: number | bigint,
   size: number | bigint,
   leaf: Hash,
   proof: readonly Hash[],
-): Promise<Hash> {
+): Hash {
   const idx = toU64("index", index);
   const sz = toU64("size", size);
   if (idx >= sz) throw new ProofError(`index ${idx} is beyond tree size ${sz}`);
@@ -460,20 +354,20 @@ export async function rootFromInclusionProof(
     throw new ProofError(`wrong inclusion proof length ${proof.length}, want ${inner + border}`);
   }
   checkProofHashes(proof);
-  const res = await chainInner(sha, leaf, proof.slice(0, inner), idx);
-  return chainBorderRight(sha, res, proof.slice(inner));
+  const res = chainInner(hasher, leaf, proof.slice(0, inner), idx);
+  return chainBorderRight(hasher, res, proof.slice(inner));
 }
 
 /** Throws ProofError unless `proof` shows leaf `index` with hash `leaf` is in the tree (`size`, `root`). */
-export async function verifyInclusion(
-  sha: Sha256,
+export function verifyInclusion(
+  hasher: LogHasher,
   index: number | bigint,
   size: number | bigint,
   leaf: Hash,
   proof: readonly Hash[],
   root: Hash,
-): Promise<void> {
-  const computed = await rootFromInclusionProof(sha, index, size, leaf, proof);
+): void {
+  const computed = rootFromInclusionProof(hasher, index, size, leaf, proof);
   if (!bytesEqual(computed, root)) throw mismatch("root computed from the inclusion proof");
 }
 
@@ -482,21 +376,21 @@ export async function verifyInclusion(
  * `subtreeRoot`. The proof is the ordinary inclusion proof of index - start in
  * the standalone tree of those leaves.
  */
-export async function verifySubtreeInclusion(
-  sha: Sha256,
+export function verifySubtreeInclusion(
+  hasher: LogHasher,
   index: number | bigint,
   start: number | bigint,
   end: number | bigint,
   leaf: Hash,
   proof: readonly Hash[],
   subtreeRoot: Hash,
-): Promise<void> {
+): void {
   const idx = toU64("index", index);
   const s = toU64("start", start);
   const e = toU64("end", end);
   checkSubtree(s, e);
   if (idx < s || idx >= e) throw new ProofError(`index ${idx} is outside subtree [${s}, ${e})`);
-  const computed = await rootFromInclusionProof(sha, idx - s, e - s, leaf, proof);
+  const computed = rootFromInclusionProof(hasher, idx - s, e - s, leaf, proof);
   if (!bytesEqual(computed, subtreeRoot)) throw mismatch("subtree hash computed from the inclusion proof");
 }
 
@@ -505,14 +399,14 @@ export async function verifySubtreeInclusion(
 // size, not (start == 0 && end == size), proof non-empty or end == size.
 // Verifies that the proof's nodes inside the subtree hash to subRoot and
 // returns the root of the tree of `size` they imply.
-async function rootFromSubtreeConsistency(
-  sha: Sha256,
+function rootFromSubtreeConsistency(
+  hasher: LogHasher,
   start: bigint,
   end: bigint,
   size: bigint,
   proof: readonly Hash[],
   subRoot: Hash,
-): Promise<Hash> {
+): Hash {
   checkProofHashes(proof);
   if (end === size) {
     // The subtree lies on the tree's right border: climbing from its root only
@@ -520,7 +414,7 @@ async function rootFromSubtreeConsistency(
     const level = bitLen((end - 1n) ^ start);
     const want = onesCount(start >> BigInt(level));
     if (proof.length !== want) throw new ProofError(`wrong consistency proof length ${proof.length}, want ${want}`);
-    return chainBorderRight(sha, subRoot, proof);
+    return chainBorderRight(hasher, subRoot, proof);
   }
 
   // Split where the paths to leaves end-1 and size-1 diverge (see decompInclusion).
@@ -553,13 +447,13 @@ async function rootFromSubtreeConsistency(
     const height = bitLen((end - 1n) ^ start);
     const subInner = Math.min(height, forkLevel) - shift;
     const subBorder = Math.max(0, border - onesCount((end - 1n) >> BigInt(height)));
-    let h1 = await chainInnerRight(sha, seed, rest.slice(0, subInner), mask);
-    h1 = await chainBorderRight(sha, h1, rest.slice(inner, inner + subBorder));
+    let h1 = chainInnerRight(hasher, seed, rest.slice(0, subInner), mask);
+    h1 = chainBorderRight(hasher, h1, rest.slice(inner, inner + subBorder));
     if (!bytesEqual(h1, subRoot)) throw mismatch("subtree/old root computed from the consistency proof");
   }
 
-  const h2 = await chainInner(sha, seed, rest.slice(0, inner), mask);
-  return chainBorderRight(sha, h2, rest.slice(inner));
+  const h2 = chainInner(hasher, seed, rest.slice(0, inner), mask);
+  return chainBorderRight(hasher, h2, rest.slice(inner));
 }
 
 /**
@@ -567,14 +461,14 @@ async function rootFromSubtreeConsistency(
  * (size2, root2). Requires 0 < size1 <= size2: a proof from the empty tree is
  * rejected as meaningless (transparency-dev semantics, pinned by the vectors).
  */
-export async function verifyConsistency(
-  sha: Sha256,
+export function verifyConsistency(
+  hasher: LogHasher,
   size1: number | bigint,
   size2: number | bigint,
   proof: readonly Hash[],
   root1: Hash,
   root2: Hash,
-): Promise<void> {
+): void {
   const s1 = toU64("size1", size1);
   const s2 = toU64("size2", size2);
   if (s2 < s1) throw new ProofError(`size2 ${s2} < size1 ${s1}`);
@@ -585,7 +479,7 @@ export async function verifyConsistency(
     return;
   }
   if (proof.length === 0) throw new ProofError("empty consistency proof");
-  const computed = await rootFromSubtreeConsistency(sha, 0n, s1, s2, proof, root1);
+  const computed = rootFromSubtreeConsistency(hasher, 0n, s1, s2, proof, root1);
   if (!bytesEqual(computed, root2)) throw mismatch("new root computed from the consistency proof");
 }
 
@@ -597,15 +491,15 @@ export async function verifyConsistency(
  * its hash is the empty-tree hash, without looking at `root` (as the vectors
  * require).
  */
-export async function verifySubtreeConsistency(
-  sha: Sha256,
+export function verifySubtreeConsistency(
+  hasher: LogHasher,
   start: number | bigint,
   end: number | bigint,
   size: number | bigint,
   proof: readonly Hash[],
   subtreeRoot: Hash,
   root: Hash,
-): Promise<void> {
+): void {
   const s = toU64("start", start);
   const e = toU64("end", end);
   const n = toU64("size", size);
@@ -613,7 +507,7 @@ export async function verifySubtreeConsistency(
   if (e > n) throw new ProofError(`subtree end ${e} is beyond tree size ${n}`);
   if (s === e) {
     if (proof.length > 0) throw new ProofError("empty subtree but the proof is not empty");
-    if (!bytesEqual(subtreeRoot, EMPTY_ROOT_BYTES)) throw new ProofError("empty subtree hash is not SHA-256(\"\")");
+    if (!bytesEqual(subtreeRoot, hasher.emptyRoot())) throw new ProofError("empty subtree hash is not SHA-256(\"\")");
     return;
   }
   checkSubtree(s, e);
@@ -623,6 +517,6 @@ export async function verifySubtreeConsistency(
     return;
   }
   if (proof.length === 0) throw new ProofError("empty subtree consistency proof");
-  const computed = await rootFromSubtreeConsistency(sha, s, e, n, proof, subtreeRoot);
+  const computed = rootFromSubtreeConsistency(hasher, s, e, n, proof, subtreeRoot);
   if (!bytesEqual(computed, root)) throw mismatch("tree root computed from the subtree consistency proof");
 }

@@ -6,7 +6,8 @@
  * All people, organisations and identifiers are fictitious (".example" domains); personal
  * data appears only as opaque references and SHA-256 hashes, as the profile requires.
  */
-import { ENTITY_TYPES, EXT, PROFILE_IRI, ROLES, VERBS, type XapiActivity, type XapiStatement } from "./statement";
+import type { XapiActivity, XapiStatement } from "./xapi/types";
+import { ENTITY_TYPES, EXT, PROFILE_IRI, ROLES, VERBS } from "./xapi/vocabulary";
 
 const PROFILE_CATEGORY: XapiActivity[] = [{ id: PROFILE_IRI, definition: { type: "http://adlnet.gov/expapi/activities/profile" } }];
 

@@ -1,24 +1,20 @@
-import { createHash, randomBytes } from "node:crypto";
+import { randomBytes } from "node:crypto";
 import { readdirSync, readFileSync, statSync } from "node:fs";
 import path from "node:path";
 import { describe, expect, test } from "vitest";
 import { fromBase64, fromHex, toHex, type Hash } from "@/lib/ledger/bytes";
+import { portableBytesBackend, portableHasher } from "@/lib/hash/browser-sha256";
+import { nodeHasher, sha256 } from "@/lib/hash/node-sha256";
+import { foldRange, nodeKey, rangeNodes } from "@/lib/ledger/compact-range";
 import {
   assembleProof,
   consistencyProofPlan,
-  EMPTY_ROOT,
-  emptyRoot,
-  hashRange,
   inclusionProofPlan,
   isValidSubtree,
-  leafHash,
-  nodeHash,
-  nodeIdKey,
   nodeRange,
   nodesCompletedByLeaf,
   nodesNeededForConsistency,
   nodesNeededForInclusion,
-  perfectSubtrees,
   ProofError,
   rootFromInclusionProof,
   rootFromLeafHashes,
@@ -29,17 +25,15 @@ import {
   verifyInclusion,
   verifySubtreeConsistency,
   verifySubtreeInclusion,
-  webSha256,
+  type LogHasher,
   type NodeId,
-  type Sha256,
 } from "@/lib/ledger/merkle";
 import { testVectorsDir } from "../support/test-vectors";
 
 const VECTORS = testVectorsDir("rfc9162");
 
-// Synchronous native hash for the heavy property tests; the vectors run with
-// WebCrypto so the browser path is what is pinned to the reference data.
-const nodeSha: Sha256 = (data) => new Uint8Array(createHash("sha256").update(data).digest());
+// The heavy property tests hash with nodeHasher (Node's native SHA-256); the vectors
+// run with portableHasher so the browser path is what is pinned to the reference data.
 
 function listJson(dir: string): string[] {
   const out: string[] = [];
@@ -64,16 +58,16 @@ const b64 = (v: unknown): Hash => fromBase64(v as string);
 // Go marshals a nil proof as null.
 const b64list = (v: unknown): Hash[] => ((v as string[] | null) ?? []).map((s) => fromBase64(s));
 
-type Runner = (v: Record<string, unknown>) => Promise<void>;
+type Runner = (v: Record<string, unknown>) => void;
 
 const runners: Record<string, Runner> = {
   inclusion: (v) =>
-    verifyInclusion(webSha256, u64(v.leafIdx), u64(v.treeSize), b64(v.leafHash), b64list(v.proof), b64(v.root)),
+    verifyInclusion(portableHasher, u64(v.leafIdx), u64(v.treeSize), b64(v.leafHash), b64list(v.proof), b64(v.root)),
   consistency: (v) =>
-    verifyConsistency(webSha256, u64(v.size1), u64(v.size2), b64list(v.proof), b64(v.root1), b64(v.root2)),
+    verifyConsistency(portableHasher, u64(v.size1), u64(v.size2), b64list(v.proof), b64(v.root1), b64(v.root2)),
   subtreeinclusion: (v) =>
     verifySubtreeInclusion(
-      webSha256,
+      portableHasher,
       u64(v.leafIdx),
       u64(v.start),
       u64(v.end),
@@ -83,7 +77,7 @@ const runners: Record<string, Runner> = {
     ),
   subtreeconsistency: (v) =>
     verifySubtreeConsistency(
-      webSha256,
+      portableHasher,
       u64(v.start),
       u64(v.end),
       u64(v.size),
@@ -101,12 +95,12 @@ for (const [kind, run] of Object.entries(runners)) {
     });
     for (const file of files) {
       const rel = path.relative(path.join(VECTORS, kind), file);
-      test(rel, async () => {
+      test(rel, () => {
         const v = readVector(file);
         let err: unknown = null;
         try {
           // Decoding happens inside: invalid base64 in a vector counts as an error.
-          await run(v);
+          run(v);
         } catch (e) {
           err = e;
         }
@@ -126,72 +120,72 @@ const REFERENCE_LEAVES = ["", "00", "10", "2021", "3031", "40414243", "505152535
 const REFERENCE_ROOT_PREFIXES = ["6e340b9c", "fac54203", "aeb6bcfe", "d37ee418", "4e3bbb1f", "76e67dad", "ddb89be4", "5dc9da79"];
 
 // Straight transcription of the RFC 9162 §2.1.1 definition, used as the oracle.
-async function refMth(sha: Sha256, leaves: readonly Hash[]): Promise<Hash> {
-  if (leaves.length === 0) return await sha(new Uint8Array(0));
+function refMth(sha: LogHasher, leaves: readonly Hash[]): Hash {
+  if (leaves.length === 0) return sha.backend.digest(new Uint8Array(0));
   if (leaves.length === 1) return leaves[0]!;
   let k = 1;
   while (k * 2 < leaves.length) k *= 2;
-  return nodeHash(sha, await refMth(sha, leaves.slice(0, k)), await refMth(sha, leaves.slice(k)));
+  return sha.hashChildren(refMth(sha, leaves.slice(0, k)), refMth(sha, leaves.slice(k)));
 }
 
 describe("tree hashing", () => {
-  test("empty root is SHA-256 of the empty string", async () => {
-    expect(toHex(EMPTY_ROOT)).toBe("e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
-    expect(toHex(await webSha256(new Uint8Array(0)))).toBe(toHex(emptyRoot()));
-    expect(toHex(await rootFromLeafHashes(webSha256, []))).toBe(toHex(EMPTY_ROOT));
-    const copy = emptyRoot();
+  test("empty root is SHA-256 of the empty string", () => {
+    expect(toHex(portableHasher.emptyRoot())).toBe("e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
+    expect(toHex(portableBytesBackend.digest(new Uint8Array(0)))).toBe(toHex(portableHasher.emptyRoot()));
+    expect(toHex(rootFromLeafHashes(portableHasher, []))).toBe(toHex(portableHasher.emptyRoot()));
+    const copy = portableHasher.emptyRoot();
     copy[0] = 0;
-    expect(toHex(emptyRoot()).slice(0, 2)).toBe("e3");
+    expect(toHex(portableHasher.emptyRoot()).slice(0, 2)).toBe("e3");
   });
 
-  test("leaf and node hashes use the 0x00 / 0x01 domain prefixes", async () => {
-    expect(toHex(await leafHash(webSha256, new Uint8Array(0)))).toBe(
+  test("leaf and node hashes use the 0x00 / 0x01 domain prefixes", () => {
+    expect(toHex(portableHasher.hashLeaf(new Uint8Array(0)))).toBe(
       "6e340b9cffb37a989ca544e6bb780a2c78901d3fb33738768511a30617afa01d",
     );
-    const l = await leafHash(webSha256, fromHex("00"));
-    const r = await leafHash(webSha256, fromHex("10"));
-    expect(toHex(await nodeHash(webSha256, l, r))).toBe(
-      toHex(nodeSha(new Uint8Array([1, ...l, ...r])) as Uint8Array),
+    const l = portableHasher.hashLeaf(fromHex("00"));
+    const r = portableHasher.hashLeaf(fromHex("10"));
+    expect(toHex(portableHasher.hashChildren(l, r))).toBe(
+      toHex(sha256(new Uint8Array([1, ...l, ...r]))),
     );
   });
 
-  test("roots of the reference leaves for sizes 1..8 match the README prefixes", async () => {
-    const hashes = await Promise.all(REFERENCE_LEAVES.map((h) => leafHash(webSha256, fromHex(h))));
+  test("roots of the reference leaves for sizes 1..8 match the README prefixes", () => {
+    const hashes = REFERENCE_LEAVES.map((h) => portableHasher.hashLeaf(fromHex(h)));
     for (let size = 1; size <= 8; size++) {
-      const root = await rootFromLeafHashes(webSha256, hashes.slice(0, size));
+      const root = rootFromLeafHashes(portableHasher, hashes.slice(0, size));
       expect(toHex(root).slice(0, 8), `size ${size}`).toBe(REFERENCE_ROOT_PREFIXES[size - 1]);
-      expect(toHex(await refMth(webSha256, hashes.slice(0, size)))).toBe(toHex(root));
+      expect(toHex(refMth(portableHasher, hashes.slice(0, size)))).toBe(toHex(root));
     }
   });
 
-  test("hashRange is a right fold (and a left fold is not the RFC 9162 hash)", async () => {
-    const hashes = await Promise.all(REFERENCE_LEAVES.slice(0, 7).map((h) => leafHash(webSha256, fromHex(h))));
+  test("foldRange is a right fold (and a left fold is not the RFC 9162 hash)", () => {
+    const hashes = REFERENCE_LEAVES.slice(0, 7).map((h) => portableHasher.hashLeaf(fromHex(h)));
     const byNode = new Map<string, Hash>();
-    const store = async (id: NodeId): Promise<Hash> => {
-      const key = nodeIdKey(id);
+    const store = (id: NodeId): Hash => {
+      const key = nodeKey(id);
       const { start, end } = nodeRange(id);
-      const h = byNode.get(key) ?? (await refMth(webSha256, hashes.slice(start, end)));
+      const h = byNode.get(key) ?? refMth(portableHasher, hashes.slice(start, end));
       byNode.set(key, h);
       return h;
     };
-    const parts = await Promise.all(perfectSubtrees(0, 7).map(store));
-    expect(perfectSubtrees(0, 7)).toEqual([
+    const parts = rangeNodes(0, 7).map(store);
+    expect(rangeNodes(0, 7)).toEqual([
       { level: 2, index: 0 },
       { level: 1, index: 2 },
       { level: 0, index: 6 },
     ]);
-    const right = await hashRange(webSha256, parts);
+    const right = foldRange(portableHasher, parts);
     expect(toHex(right).slice(0, 8)).toBe(REFERENCE_ROOT_PREFIXES[6]);
-    const left = await nodeHash(webSha256, await nodeHash(webSha256, parts[0]!, parts[1]!), parts[2]!);
+    const left = portableHasher.hashChildren(portableHasher.hashChildren(parts[0]!, parts[1]!), parts[2]!);
     expect(toHex(left)).not.toBe(toHex(right));
   });
 });
 
 describe("range decomposition", () => {
-  test("perfectSubtrees is minimal, aligned, contiguous and ordered", () => {
+  test("rangeNodes is minimal, aligned, contiguous and ordered", () => {
     for (let start = 0; start <= 70; start++) {
       for (let end = start; end <= 140; end++) {
-        const ids = perfectSubtrees(start, end);
+        const ids = rangeNodes(start, end);
         let pos = start;
         for (const id of ids) {
           const r = nodeRange(id);
@@ -212,7 +206,7 @@ describe("range decomposition", () => {
 
   test("works beyond 32-bit sizes", () => {
     const big = 2 ** 52 + 12345;
-    const ids = perfectSubtrees(0, big);
+    const ids = rangeNodes(0, big);
     expect(ids[0]).toEqual({ level: 52, index: 0 });
     expect(ids.reduce((n, id) => n + 2 ** id.level, 0)).toBe(big);
     expect(inclusionProofPlan(big - 1, big).length).toBeGreaterThan(0);
@@ -258,7 +252,7 @@ describe("range decomposition", () => {
     expect(() => consistencyProofPlan(0, 3)).toThrow(ProofError);
     expect(() => consistencyProofPlan(4, 3)).toThrow(ProofError);
     expect(() => inclusionProofPlan(3, 3)).toThrow(ProofError);
-    expect(() => perfectSubtrees(0.5, 3)).toThrow(ProofError);
+    expect(() => rangeNodes(0.5, 3)).toThrow(ProofError);
   });
 
   test("a proof over 10,000,000 leaves needs O(log n) stored nodes", () => {
@@ -292,45 +286,44 @@ function seededRandom(seed: number): () => number {
 describe("proofs from stored perfect-subtree hashes verify (property test)", () => {
   const MAX = 300;
 
-  async function buildStore(): Promise<{ leaves: Hash[]; store: Map<string, Hash>; roots: Hash[] }> {
+  function buildStore(): { leaves: Hash[]; store: Map<string, Hash>; roots: Hash[] } {
     const leaves: Hash[] = [];
     const store = new Map<string, Hash>();
     for (let i = 0; i < MAX; i++) {
-      const lh = await leafHash(nodeSha, randomBytes(1 + (i % 40)));
+      const lh = nodeHasher.hashLeaf(randomBytes(1 + (i % 40)));
       leaves.push(lh);
       // Ingest-style: store exactly the nodes each append completes.
       for (const id of nodesCompletedByLeaf(i)) {
         const h =
           id.level === 0
             ? lh
-            : await nodeHash(
-                nodeSha,
-                store.get(nodeIdKey({ level: id.level - 1, index: 2 * id.index }))!,
-                store.get(nodeIdKey({ level: id.level - 1, index: 2 * id.index + 1 }))!,
+            : nodeHasher.hashChildren(
+                store.get(nodeKey({ level: id.level - 1, index: 2 * id.index }))!,
+                store.get(nodeKey({ level: id.level - 1, index: 2 * id.index + 1 }))!,
               );
-        store.set(nodeIdKey(id), h);
+        store.set(nodeKey(id), h);
       }
     }
     // roots[n] = root of the first n leaves, by the RFC definition.
-    const roots: Hash[] = [emptyRoot()];
-    for (let n = 1; n <= MAX; n++) roots.push(await refMth(nodeSha, leaves.slice(0, n)));
+    const roots: Hash[] = [nodeHasher.emptyRoot()];
+    for (let n = 1; n <= MAX; n++) roots.push(refMth(nodeHasher, leaves.slice(0, n)));
     return { leaves, store, roots };
   }
 
   const ready = buildStore();
 
-  test("stored nodes reproduce every root", async () => {
-    const { store, roots, leaves } = await ready;
-    const lookup = (id: NodeId) => store.get(nodeIdKey(id));
+  test("stored nodes reproduce every root", () => {
+    const { store, roots, leaves } = ready;
+    const lookup = (id: NodeId) => store.get(nodeKey(id));
     for (let n = 0; n <= MAX; n++) {
-      expect(toHex(await rootFromNodes(nodeSha, n, lookup))).toBe(toHex(roots[n]!));
-      if (n % 37 === 0) expect(toHex(await rootFromLeafHashes(nodeSha, leaves.slice(0, n)))).toBe(toHex(roots[n]!));
+      expect(toHex(rootFromNodes(nodeHasher, n, lookup))).toBe(toHex(roots[n]!));
+      if (n % 37 === 0) expect(toHex(rootFromLeafHashes(nodeHasher, leaves.slice(0, n)))).toBe(toHex(roots[n]!));
     }
   });
 
-  test("inclusion proofs for every size 1..300 (all indices up to 64, sampled above)", async () => {
-    const { store, roots, leaves } = await ready;
-    const lookup = (id: NodeId) => store.get(nodeIdKey(id));
+  test("inclusion proofs for every size 1..300 (all indices up to 64, sampled above)", () => {
+    const { store, roots, leaves } = ready;
+    const lookup = (id: NodeId) => store.get(nodeKey(id));
     const rnd = seededRandom(1);
     let checked = 0;
     for (let size = 1; size <= MAX; size++) {
@@ -338,13 +331,13 @@ describe("proofs from stored perfect-subtree hashes verify (property test)", () 
       if (size <= 64) for (let i = 0; i < size; i++) indices.add(i);
       else while (indices.size < 24) indices.add(Math.floor(rnd() * size));
       for (const index of indices) {
-        const proof = await assembleProof(nodeSha, inclusionProofPlan(index, size), lookup);
-        await verifyInclusion(nodeSha, index, size, leaves[index]!, proof, roots[size]!);
+        const proof = assembleProof(nodeHasher, inclusionProofPlan(index, size), lookup);
+        verifyInclusion(nodeHasher, index, size, leaves[index]!, proof, roots[size]!);
         expect(nodesNeededForInclusion(index, size).length).toBeLessThanOrEqual(2 * Math.ceil(Math.log2(size + 1)));
         // The proof binds the index: the neighbour's leaf must not verify.
         if (size > 1) {
           const other = (index + 1) % size;
-          await expect(verifyInclusion(nodeSha, index, size, leaves[other]!, proof, roots[size]!)).rejects.toThrow(
+          expect(() => verifyInclusion(nodeHasher, index, size, leaves[other]!, proof, roots[size]!)).toThrow(
             ProofError,
           );
         }
@@ -354,9 +347,9 @@ describe("proofs from stored perfect-subtree hashes verify (property test)", () 
     expect(checked).toBeGreaterThan(5000);
   });
 
-  test("consistency proofs (all pairs up to 64, sampled above)", async () => {
-    const { store, roots } = await ready;
-    const lookup = (id: NodeId) => store.get(nodeIdKey(id));
+  test("consistency proofs (all pairs up to 64, sampled above)", () => {
+    const { store, roots } = ready;
+    const lookup = (id: NodeId) => store.get(nodeKey(id));
     const rnd = seededRandom(2);
     let checked = 0;
     for (let size2 = 1; size2 <= MAX; size2++) {
@@ -364,13 +357,11 @@ describe("proofs from stored perfect-subtree hashes verify (property test)", () 
       if (size2 <= 64) for (let s = 1; s <= size2; s++) firsts.add(s);
       else while (firsts.size < 24) firsts.add(1 + Math.floor(rnd() * size2));
       for (const size1 of firsts) {
-        const proof = await assembleProof(nodeSha, consistencyProofPlan(size1, size2), lookup);
-        await verifyConsistency(nodeSha, size1, size2, proof, roots[size1]!, roots[size2]!);
+        const proof = assembleProof(nodeHasher, consistencyProofPlan(size1, size2), lookup);
+        verifyConsistency(nodeHasher, size1, size2, proof, roots[size1]!, roots[size2]!);
         if (size1 < size2) {
           // A different old root must be rejected.
-          await expect(
-            verifyConsistency(nodeSha, size1, size2, proof, roots[size1 - 1] ?? emptyRoot(), roots[size2]!),
-          ).rejects.toThrow(ProofError);
+          expect(() => verifyConsistency(nodeHasher, size1, size2, proof, roots[size1 - 1] ?? nodeHasher.emptyRoot(), roots[size2]!)).toThrow(ProofError);
         }
         checked++;
       }
@@ -378,9 +369,9 @@ describe("proofs from stored perfect-subtree hashes verify (property test)", () 
     expect(checked).toBeGreaterThan(5000);
   });
 
-  test("subtree inclusion and subtree consistency proofs for valid subtrees", async () => {
-    const { store, roots, leaves } = await ready;
-    const lookup = (id: NodeId) => store.get(nodeIdKey(id));
+  test("subtree inclusion and subtree consistency proofs for valid subtrees", () => {
+    const { store, roots, leaves } = ready;
+    const lookup = (id: NodeId) => store.get(nodeKey(id));
     const rnd = seededRandom(3);
     let checked = 0;
     for (let trial = 0; trial < 1500; trial++) {
@@ -394,19 +385,17 @@ describe("proofs from stored perfect-subtree hashes verify (property test)", () 
       const end = start + width;
       if (end > size) continue;
       expect(isValidSubtree(start, end)).toBe(true);
-      const subRoot = await refMth(nodeSha, leaves.slice(start, end));
+      const subRoot = refMth(nodeHasher, leaves.slice(start, end));
 
       const index = start + Math.floor(rnd() * width);
-      const inc = await assembleProof(nodeSha, subtreeInclusionProofPlan(index, start, end), lookup);
-      await verifySubtreeInclusion(nodeSha, index, start, end, leaves[index]!, inc, subRoot);
+      const inc = assembleProof(nodeHasher, subtreeInclusionProofPlan(index, start, end), lookup);
+      verifySubtreeInclusion(nodeHasher, index, start, end, leaves[index]!, inc, subRoot);
 
-      const cons = await assembleProof(nodeSha, subtreeConsistencyProofPlan(start, end, size), lookup);
-      await verifySubtreeConsistency(nodeSha, start, end, size, cons, subRoot, roots[size]!);
+      const cons = assembleProof(nodeHasher, subtreeConsistencyProofPlan(start, end, size), lookup);
+      verifySubtreeConsistency(nodeHasher, start, end, size, cons, subRoot, roots[size]!);
       if (!(start === 0 && end === size)) {
-        const wrong = await refMth(nodeSha, leaves.slice(start, end - 1 > start ? end - 1 : end + 1));
-        await expect(
-          verifySubtreeConsistency(nodeSha, start, end, size, cons, wrong, roots[size]!),
-        ).rejects.toThrow(ProofError);
+        const wrong = refMth(nodeHasher, leaves.slice(start, end - 1 > start ? end - 1 : end + 1));
+        expect(() => verifySubtreeConsistency(nodeHasher, start, end, size, cons, wrong, roots[size]!)).toThrow(ProofError);
       }
       checked++;
     }
@@ -423,43 +412,41 @@ describe("proofs from stored perfect-subtree hashes verify (property test)", () 
 });
 
 describe("verifier input handling", () => {
-  test("assembleProof reports a missing stored node", async () => {
-    await expect(assembleProof(webSha256, inclusionProofPlan(1, 5), () => undefined)).rejects.toThrow(
+  test("assembleProof reports a missing stored node", () => {
+    expect(() => assembleProof(portableHasher, inclusionProofPlan(1, 5), () => undefined)).toThrow(
       /missing stored node/,
     );
   });
 
-  test("rejects wrong proof lengths, non-32-byte elements and bad sizes with ProofError", async () => {
-    const leaves = await Promise.all([1, 2, 3, 4, 5].map((i) => leafHash(webSha256, new Uint8Array([i]))));
-    const root = await rootFromLeafHashes(webSha256, leaves);
+  test("rejects wrong proof lengths, non-32-byte elements and bad sizes with ProofError", () => {
+    const leaves = [1, 2, 3, 4, 5].map((i) => portableHasher.hashLeaf(new Uint8Array([i])));
+    const root = rootFromLeafHashes(portableHasher, leaves);
     const plan = inclusionProofPlan(1, 5);
-    const good = await Promise.all(plan.map((s) => refMth(webSha256, leaves.slice(s.start, s.end))));
-    await verifyInclusion(webSha256, 1, 5, leaves[1]!, good, root);
-    expect(toHex(await rootFromInclusionProof(webSha256, 1n, 5n, leaves[1]!, good))).toBe(toHex(root));
+    const good = plan.map((s) => refMth(portableHasher, leaves.slice(s.start, s.end)));
+    verifyInclusion(portableHasher, 1, 5, leaves[1]!, good, root);
+    expect(toHex(rootFromInclusionProof(portableHasher, 1n, 5n, leaves[1]!, good))).toBe(toHex(root));
 
-    await expect(verifyInclusion(webSha256, 1, 5, leaves[1]!, good.slice(1), root)).rejects.toThrow(/length/);
-    await expect(
-      verifyInclusion(webSha256, 1, 5, leaves[1]!, [good[0]!.slice(1), ...good.slice(1)], root),
-    ).rejects.toThrow(/bytes/);
-    await expect(verifyInclusion(webSha256, -1, 5, leaves[1]!, good, root)).rejects.toThrow(ProofError);
-    await expect(verifyInclusion(webSha256, 1.5, 5, leaves[1]!, good, root)).rejects.toThrow(ProofError);
-    await expect(verifyInclusion(webSha256, 1, 2n ** 64n, leaves[1]!, good, root)).rejects.toThrow(ProofError);
-    await expect(verifyInclusion(webSha256, 5, 5, leaves[1]!, good, root)).rejects.toThrow(/beyond/);
-    await expect(verifyInclusion(webSha256, 1, 5, leaves[1]!, good, leaves[0]!)).rejects.toThrow(/does not match/);
+    expect(() => verifyInclusion(portableHasher, 1, 5, leaves[1]!, good.slice(1), root)).toThrow(/length/);
+    expect(() => verifyInclusion(portableHasher, 1, 5, leaves[1]!, [good[0]!.slice(1), ...good.slice(1)], root)).toThrow(/bytes/);
+    expect(() => verifyInclusion(portableHasher, -1, 5, leaves[1]!, good, root)).toThrow(ProofError);
+    expect(() => verifyInclusion(portableHasher, 1.5, 5, leaves[1]!, good, root)).toThrow(ProofError);
+    expect(() => verifyInclusion(portableHasher, 1, 2n ** 64n, leaves[1]!, good, root)).toThrow(ProofError);
+    expect(() => verifyInclusion(portableHasher, 5, 5, leaves[1]!, good, root)).toThrow(/beyond/);
+    expect(() => verifyInclusion(portableHasher, 1, 5, leaves[1]!, good, leaves[0]!)).toThrow(/does not match/);
   });
 
-  test("misaligned subtrees are rejected before any hashing", async () => {
-    const h = emptyRoot();
+  test("misaligned subtrees are rejected before any hashing", () => {
+    const h = portableHasher.emptyRoot();
     for (const [start, end] of [
       [1, 3],
       [2, 5],
       [2, 6],
       [1, 15],
     ] as const) {
-      await expect(verifySubtreeConsistency(webSha256, start, end, 16, [h], h, h)).rejects.toThrow(/invalid subtree/);
-      await expect(verifySubtreeInclusion(webSha256, start, start, end, h, [h], h)).rejects.toThrow(/invalid subtree/);
+      expect(() => verifySubtreeConsistency(portableHasher, start, end, 16, [h], h, h)).toThrow(/invalid subtree/);
+      expect(() => verifySubtreeInclusion(portableHasher, start, start, end, h, [h], h)).toThrow(/invalid subtree/);
     }
-    await expect(verifySubtreeInclusion(webSha256, 1n, 1n, 2n ** 63n + 2n, h, [], h)).rejects.toThrow(/2\^63/);
+    expect(() => verifySubtreeInclusion(portableHasher, 1n, 1n, 2n ** 63n + 2n, h, [], h)).toThrow(/2\^63/);
     expect(() => subtreeConsistencyProofPlan(2, 6, 8)).toThrow(ProofError);
     expect(() => subtreeInclusionProofPlan(2, 2, 5)).toThrow(ProofError);
   });

@@ -1,15 +1,12 @@
 import { describe, expect, it } from "vitest";
 import { DEMO_AI_SYSTEMS, formatRfc3339, generateDemoStatements } from "@/lib/demo/generate-demo-statements";
-import {
-  EXT,
-  deriveDecisionColumns,
-  parseRfc3339,
-  personalDataPointers,
-  validateStatement,
-  type ActorType,
-  type DecisionColumns,
-  type XapiStatement,
-} from "@/lib/ledger/statement";
+import type { ActorType } from "@/lib/ledger/xapi/actor-type";
+import { deriveDecisionColumns, type DecisionColumns } from "@/lib/ledger/xapi/derived-columns";
+import { personalDataPointers } from "@/lib/ledger/xapi/personal-data";
+import { parseRfc3339 } from "@/lib/ledger/xapi/syntax";
+import type { XapiStatement } from "@/lib/ledger/xapi/types";
+import { validateStatement } from "@/lib/ledger/xapi/validate";
+import { EXT } from "@/lib/ledger/xapi/vocabulary";
 
 const NOW = new Date("2025-06-30T12:00:00.000Z");
 const DAY = 86_400_000;

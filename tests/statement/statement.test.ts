@@ -1,24 +1,15 @@
 import { readFileSync } from "node:fs";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
-import {
-  ACTOR_TYPES,
-  EXT,
-  PERSONAL_DATA_MASK,
-  ROLES,
-  VERBS,
-  contentWithoutServerFields,
-  deriveActorType,
-  deriveDecisionColumns,
-  escapePointerToken,
-  findUnstorableValue,
-  maskPersonalData,
-  personalDataPointers,
-  prepareStatement,
-  validateStatement,
-  type XapiAgent,
-  type XapiStatement,
-} from "@/lib/ledger/statement";
+import { escapePointerToken } from "@/lib/ledger/json-pointer";
+import { findUnstorableValue } from "@/lib/ledger/json-value";
+import { ACTOR_TYPES, deriveActorType } from "@/lib/ledger/xapi/actor-type";
+import { deriveDecisionColumns } from "@/lib/ledger/xapi/derived-columns";
+import { PERSONAL_DATA_MASK, maskPersonalData, personalDataPointers } from "@/lib/ledger/xapi/personal-data";
+import { contentWithoutServerFields, prepareStatement } from "@/lib/ledger/xapi/server-fields";
+import type { XapiAgent, XapiStatement } from "@/lib/ledger/xapi/types";
+import { validateStatement } from "@/lib/ledger/xapi/validate";
+import { EXT, ROLES, VERBS } from "@/lib/ledger/xapi/vocabulary";
 import {
   CLINICAL_TRIAGE_AI_ASSISTED,
   LOAN_DENIAL_HUMAN_APPROVED,
