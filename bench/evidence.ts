@@ -22,12 +22,15 @@ import { cpus, tmpdir, totalmem } from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { sql } from "drizzle-orm";
-import { migrateDatabase, openDatabase, queryRowsUnchecked, type Db } from "../db/client";
+import { z } from "zod";
+import { executeSql, migrateDatabase, openDatabase, queryRows, type Db } from "../db/client";
+import { byteaColumn } from "../db/rows/columns";
+import { nodeHasher } from "../lib/hash/node-sha256";
 import { generateDemoStatements } from "../lib/demo/generate-demo-statements";
 import { toStoredFilters, type ExportSelection } from "../lib/evidence/selection";
 import { noDecisionFilters } from "../lib/filters/decision-filters";
 import { verifyBundle } from "../lib/evidence/verify-bundle";
-import { sha256 } from "../lib/ledger-store/hash-node";
+import { toHex } from "../lib/ledger/bytes";
 import { generateSignerKey } from "../lib/ledger/signed-note";
 import { appendDecisions } from "../lib/ledger-store/append-decisions";
 import { DirectoryCheckpointStore } from "../lib/ledger-store/checkpoint-store";
@@ -91,7 +94,7 @@ async function child(): Promise<void> {
   if (job.kind === "verify") {
     result = await measured(async () => {
       const zip = new Uint8Array(readFileSync(job.out));
-      const v = await verifyBundle(zip, { trustedKey: job.verifierKey, sha: (d) => sha256(d) });
+      const v = await verifyBundle(zip, { trustedKey: job.verifierKey, hasher: nodeHasher });
       if (!v.ok) throw new Error(`the bundle did not verify: ${JSON.stringify(v.failures.slice(0, 3))}`);
       return { records: v.recordsChecked, ok: v.ok };
     });
@@ -105,10 +108,11 @@ async function child(): Promise<void> {
           let bytes = 0;
           for (let i = 0; i < seqs.length; i += 1000) {
             const batch = seqs.slice(i, i + 1000);
-            const rows = await queryRowsUnchecked<{ canonical: string; leaf_hash: Uint8Array }>(
+            const rows = await queryRows(
               db,
               sql`select d.canonical, e.leaf_hash from log_entries e join decisions d on d.seq = e.seq and d.recorded_at = e.recorded_at
                   where e.log_id = 'decisions' and e.seq = any(${sql.raw(`array[${batch.join(",")}]::bigint[]`)}) order by e.seq`,
+              z.object({ canonical: z.string(), leaf_hash: byteaColumn }),
             );
             for (const r of rows) bytes += r.canonical.length + r.leaf_hash.length;
           }
@@ -168,11 +172,11 @@ async function parent(): Promise<void> {
   // BENCH_EVIDENCE_KEEP_DB=<name> keeps the database (and its keys) for the next run, which then
   // skips seeding: for iterating on the exporter. Without it everything is created and dropped.
   const keep = process.env.BENCH_EVIDENCE_KEEP_DB;
-  const name = keep ?? `dl_bench_evidence_${randomBytes(4).toString("hex")}`;
+  const name = keep ?? `dl_bench_evidence_${toHex(randomBytes(4))}`;
   if (!/^[a-z_][a-z0-9_]*$/.test(name)) throw new Error("BENCH_EVIDENCE_KEEP_DB must be a plain database name");
   const admin = await openDatabase({ url: ADMIN_URL });
-  const exists = (await queryRowsUnchecked(admin.db, sql`select 1 from pg_database where datname = ${name}`)).length > 0;
-  if (!exists) await queryRowsUnchecked(admin.db, sql.raw(`create database ${name}`));
+  const exists = (await queryRows(admin.db, sql`select 1 as found from pg_database where datname = ${name}`, z.object({ found: z.number() }))).length > 0;
+  if (!exists) await executeSql(admin.db, sql.raw(`create database ${name}`));
   const url = new URL(ADMIN_URL);
   url.pathname = `/${name}`;
   const tmp = mkdtempSync(path.join(tmpdir(), "dl-bench-evidence-"));
@@ -188,7 +192,7 @@ async function parent(): Promise<void> {
     const database = await openDatabase({ url: url.toString() });
     await migrateDatabase(database);
     let ids = (
-      await queryRowsUnchecked<{ entry_id: string }>(database.db, sql`select entry_id from log_entries where log_id = 'decisions' order by seq`)
+      await queryRows(database.db, sql`select entry_id from log_entries where log_id = 'decisions' order by seq`, z.object({ entry_id: z.string() }))
     ).map((r) => r.entry_id);
     if (ids.length < total) {
       const t0 = performance.now();
@@ -254,7 +258,7 @@ async function parent(): Promise<void> {
     }
   } finally {
     rmSync(tmp, { recursive: true, force: true });
-    if (!keep) await queryRowsUnchecked(admin.db, sql.raw(`drop database if exists ${name} with (force)`));
+    if (!keep) await executeSql(admin.db, sql.raw(`drop database if exists ${name} with (force)`));
     await admin.close();
   }
 }

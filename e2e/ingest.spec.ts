@@ -1,7 +1,7 @@
 import { randomUUID } from "node:crypto";
 import { expect, test } from "@playwright/test";
 import { PROFILE_EXAMPLES } from "../lib/ledger/profile-examples";
-import { EXT } from "../lib/ledger/statement";
+import { EXT } from "../lib/ledger/xapi/vocabulary";
 import { serializeDecisionsSearchParams } from "../lib/search-params/decisions";
 import { demoCredentials, storageStateFor } from "./support/roles";
 

@@ -1,5 +1,6 @@
 import { sql, type SQL } from "drizzle-orm";
-import { queryRowsUnchecked, type Db } from "../../db/client";
+import { z } from "zod";
+import { executeSql, queryRows, type Db } from "../../db/client";
 
 /**
  * The append benchmark's baseline: a copy of `decisions` (same columns, same indexes, same
@@ -8,21 +9,22 @@ import { queryRowsUnchecked, type Db } from "../../db/client";
  * storing the decisions costs at all; the ledger's overhead is measured against that.
  */
 export async function createBaselineTable(db: Db, months: string[]): Promise<void> {
-  await queryRowsUnchecked(db, sql.raw(`drop table if exists decisions_baseline`));
-  await queryRowsUnchecked(db, sql.raw(`create table decisions_baseline (like decisions including all) partition by range (recorded_at)`));
+  await executeSql(db, sql.raw(`drop table if exists decisions_baseline`));
+  await executeSql(db, sql.raw(`create table decisions_baseline (like decisions including all) partition by range (recorded_at)`));
   for (const month of months) {
     const start = `${month}-01T00:00:00Z`;
     const d = new Date(start);
     const end = new Date(Date.UTC(d.getUTCFullYear(), d.getUTCMonth() + 1, 1)).toISOString();
-    await queryRowsUnchecked(db, sql.raw(`create table decisions_baseline_${month.replace("-", "_")} partition of decisions_baseline for values from ('${start}') to ('${end}')`));
+    await executeSql(db, sql.raw(`create table decisions_baseline_${month.replace("-", "_")} partition of decisions_baseline for values from ('${start}') to ('${end}')`));
   }
 }
 
 /** Column list of `decisions`, in table order. */
 export async function decisionColumns(db: Db): Promise<string[]> {
-  const rows = await queryRowsUnchecked<{ column_name: string }>(
+  const rows = await queryRows(
     db,
     sql`select column_name from information_schema.columns where table_name = 'decisions' and table_schema = current_schema() order by ordinal_position`,
+    z.object({ column_name: z.string() }),
   );
   return rows.map((r) => r.column_name);
 }
@@ -30,7 +32,8 @@ export async function decisionColumns(db: Db): Promise<string[]> {
 /** Every decision row as text values (read back after the ledger run: exactly the rows it stored). */
 export async function readDecisionRows(db: Db, columns: string[]): Promise<(string | null)[][]> {
   const list = columns.map((c) => `"${c}"::text`).join(", ");
-  const rows = await queryRowsUnchecked<Record<string, string | null>>(db, sql.raw(`select ${list} from decisions order by seq`));
+  // Every column is cast to text, so each value is a string or null.
+  const rows = await queryRows(db, sql.raw(`select ${list} from decisions order by seq`), z.record(z.string(), z.string().nullable()));
   return rows.map((r) => Object.values(r));
 }
 
@@ -44,10 +47,11 @@ export function insertStatement(table: string, columns: string[], types: string[
 }
 
 export async function columnTypes(db: Db, columns: string[]): Promise<string[]> {
-  const rows = await queryRowsUnchecked<{ column_name: string; t: string }>(
+  const rows = await queryRows(
     db,
     sql`select a.attname as column_name, format_type(a.atttypid, a.atttypmod) as t from pg_attribute a
         where a.attrelid = 'decisions'::regclass and a.attnum > 0 and not a.attisdropped`,
+    z.object({ column_name: z.string(), t: z.string() }),
   );
   const byName = new Map(rows.map((r) => [r.column_name, r.t]));
   return columns.map((c) => byName.get(c)!);
@@ -60,12 +64,13 @@ export async function columnTypes(db: Db, columns: string[]): Promise<string[]> 
  * is most of what an insert costs.
  */
 export async function dropSecondaryIndexes(db: Db): Promise<string[]> {
-  const rows = await queryRowsUnchecked<{ name: string; def: string }>(
+  const rows = await queryRows(
     db,
     sql`select i.relname as name, pg_get_indexdef(i.oid) as def from pg_index x
         join pg_class i on i.oid = x.indexrelid
         where x.indrelid = 'decisions'::regclass and not x.indisprimary`,
+    z.object({ name: z.string(), def: z.string() }),
   );
-  for (const r of rows) await queryRowsUnchecked(db, sql.raw(`drop index if exists "${r.name}"`));
+  for (const r of rows) await executeSql(db, sql.raw(`drop index if exists "${r.name}"`));
   return rows.map((r) => r.def);
 }

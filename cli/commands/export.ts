@@ -2,7 +2,7 @@ import path from "node:path";
 import { getUserByEmail } from "../../db/queries/users";
 import { roleHas } from "../../lib/auth/permissions";
 import { describeSelection, storedFiltersSchema, type ExportSelection, type StoredFilters } from "../../lib/evidence/selection";
-import { ACTOR_TYPES } from "../../lib/ledger/statement";
+import { ACTOR_TYPES } from "../../lib/ledger/xapi/actor-type";
 import { newBundleId, writeEvidenceExport } from "../../lib/services/evidence";
 import { CliError, defineCommand, parseCommandArgs, UsageError } from "../command";
 import { cliUserAgent, loadSigner, withLedger } from "../lib/ledger";

@@ -2,7 +2,9 @@ import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { hostname, userInfo } from "node:os";
 import path from "node:path";
 import { sql } from "drizzle-orm";
-import { MIGRATIONS_FOLDER, migrateDatabase, openDatabase, queryRowsUnchecked, type Database, type Db } from "../../db/client";
+import { z } from "zod";
+import { MIGRATIONS_FOLDER, migrateDatabase, openDatabase, queryRows, type Database, type Db } from "../../db/client";
+import { bigintColumn } from "../../db/rows/columns";
 import { getUserByEmail } from "../../db/queries/users";
 import { formatVerifierKey, generateSignerKey, parseSignerKey } from "../../lib/ledger/signed-note";
 import { DirectoryCheckpointStore, type ExternalCheckpointStore } from "../../lib/ledger-store/checkpoint-store";
@@ -33,11 +35,13 @@ export function committedMigrations(): number {
   return (JSON.parse(readFileSync(file, "utf8")) as { entries: unknown[] }).entries.length;
 }
 
+const countRow = z.object({ n: bigintColumn });
+
 /** Number of migrations applied to the database (0 when it has never been migrated). */
 export async function appliedMigrations(db: Db): Promise<number> {
   try {
-    const rows = await queryRowsUnchecked<{ n: string | number }>(db, sql`select count(*) as n from drizzle.__drizzle_migrations`);
-    return Number(rows[0]?.n ?? 0);
+    const rows = await queryRows(db, sql`select count(*) as n from drizzle.__drizzle_migrations`, countRow);
+    return rows[0]?.n ?? 0;
   } catch {
     return 0;
   }

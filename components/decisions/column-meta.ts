@@ -5,8 +5,8 @@
  * (tablecn style), so a column, its filter and its label cannot drift apart.
  */
 import type { DecisionFilterOptions } from "@/db/queries/decisions";
-import { ACTOR_TYPES } from "@/lib/ledger/statement";
-import { HUMAN_REVIEW_LABELS, HUMAN_REVIEW_VALUES, type DecisionsSearchParams } from "@/lib/search-params/decisions";
+import { ACTOR_TYPES, HUMAN_REVIEW_LABELS, HUMAN_REVIEW_VALUES } from "@/lib/ledger/xapi/actor-type";
+import { type DecisionsSearchParams } from "@/lib/search-params/decisions";
 import { type SortKey } from "@/lib/filters/decision-filters";
 
 export interface FilterOption {

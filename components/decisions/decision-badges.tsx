@@ -1,5 +1,5 @@
 import { Badge, type BadgeTone } from "@/components/ui/badge";
-import { ACTOR_TYPE_LABELS, type ActorType, type HumanReview } from "@/lib/ledger/statement";
+import { ACTOR_TYPE_LABELS, type ActorType, type HumanReview } from "@/lib/ledger/xapi/actor-type";
 
 const ACTOR_TONES: Record<ActorType, BadgeTone> = {
   ai: "info",

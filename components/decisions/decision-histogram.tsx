@@ -4,7 +4,7 @@ import { useState } from "react";
 import { Bar, BarChart, CartesianGrid, ReferenceArea, ResponsiveContainer, Tooltip, XAxis, YAxis } from "recharts";
 import type { DecisionHistogram as Histogram } from "@/db/queries/decisions";
 import { Button } from "@/components/ui/button";
-import { ACTOR_TYPES, type ActorType } from "@/lib/ledger/statement";
+import { ACTOR_TYPES, type ActorType } from "@/lib/ledger/xapi/actor-type";
 import { useExplorerState } from "./explorer-state";
 import { formatInZone, useViewerTimeZone, zoneAbbreviation } from "./viewer-time-zone";
 

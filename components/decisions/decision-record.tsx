@@ -7,7 +7,9 @@ import { Badge } from "@/components/ui/badge";
 import { Button } from "@/components/ui/button";
 import { CopyButton } from "@/components/ui/copy-button";
 import { controlClasses } from "@/components/ui/input";
-import { EXT, PERSONAL_DATA_MASK, ROLES, type XapiActor, type XapiStatement } from "@/lib/ledger/statement";
+import { PERSONAL_DATA_MASK } from "@/lib/ledger/xapi/personal-data";
+import type { XapiActor, XapiStatement } from "@/lib/ledger/xapi/types";
+import { EXT, ROLES } from "@/lib/ledger/xapi/vocabulary";
 import { IntegrityPanel } from "./integrity-panel";
 import { formatLatency } from "./decision-badges";
 

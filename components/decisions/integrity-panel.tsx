@@ -4,7 +4,8 @@ import { useCallback, useEffect, useState, useTransition } from "react";
 import { Badge } from "@/components/ui/badge";
 import { Button } from "@/components/ui/button";
 import { fromHex, toHex, utf8Encode } from "@/lib/ledger/bytes";
-import { leafHash, verifyInclusion, webSha256 } from "@/lib/ledger/merkle";
+import { portableHasher } from "@/lib/hash/browser-sha256";
+import { verifyInclusion } from "@/lib/ledger/merkle";
 import { parseCheckpoint, verifyNote } from "@/lib/ledger/signed-note";
 import { LocalTime } from "./local-time";
 
@@ -37,8 +38,8 @@ type CheckState =
 /**
  * Checks the record IN THIS BROWSER: verifies the checkpoint's Ed25519 signature with
  * WebCrypto, takes tree size and root from the signed note (never from unsigned fields),
- * recomputes the leaf hash from the canonical bytes when the viewer has them, and checks
- * the inclusion proof up to the signed root. The server's word is only needed for the proof
+ * recomputes the leaf hash from the canonical bytes when the viewer has them (SHA-256 in
+ * JavaScript, the portable hasher), and checks the inclusion proof up to the signed root. The server's word is only needed for the proof
  * hashes, which cannot be forged without breaking SHA-256.
  */
 async function verifyInBrowser(p: ProofResponse, canonical: string | null): Promise<CheckState> {
@@ -66,7 +67,7 @@ async function verifyInBrowser(p: ProofResponse, canonical: string | null): Prom
   const storedLeaf = fromHex(p.leafHash);
   let leaf = storedLeaf;
   if (canonical !== null) {
-    const computed = await leafHash(webSha256, utf8Encode(canonical));
+    const computed = portableHasher.hashLeaf(utf8Encode(canonical));
     if (toHex(computed) !== p.leafHash) {
       return fail(`The record's canonical text hashes to ${toHex(computed)}, but the ledger stored ${p.leafHash}: the content was changed after it was recorded.`);
     }
@@ -79,7 +80,7 @@ async function verifyInBrowser(p: ProofResponse, canonical: string | null): Prom
     });
   }
   try {
-    await verifyInclusion(webSha256, p.seq, size, leaf, p.proof.map(fromHex), root);
+    verifyInclusion(portableHasher, p.seq, size, leaf, p.proof.map(fromHex), root);
   } catch (error) {
     return fail(`The inclusion proof does not lead to the signed root: ${(error as Error).message}.`);
   }
@@ -159,42 +160,21 @@ export function IntegrityPanel({
         ) : null}
         {state.status === "unavailable" ? <p>{state.message} Try again in a moment.</p> : null}
         {state.status === "not-covered" ? (
-          <div className="space-y-2">
-            <p>
-              This record (#{state.proof.seq.toLocaleString("en-GB")}) is newer than the latest signed checkpoint
-              {state.proof.checkpoint ? ` (${state.proof.checkpoint.treeSize.toLocaleString("en-GB")} records)` : " (none has been signed yet)"}, so it cannot be
-              checked yet.{" "}
-              {state.proof.checkpointIntervalSeconds > 0
-                ? `Checkpoints are signed automatically every ${state.proof.checkpointIntervalSeconds} seconds when there are new records.`
-                : "Checkpoints are only signed on demand on this server."}
-            </p>
-            {canSignCheckpoint ? (
-              <div className="flex items-center gap-3">
-                <Button
-                  size="sm"
-                  disabled={signing}
-                  onClick={() =>
-                    startSigning(async () => {
-                      setSignError(null);
-                      const r = await signCheckpoint();
-                      if (!r.ok) setSignError(r.message);
-                      setState({ status: "checking" });
-                      setRun((n) => n + 1);
-                    })
-                  }
-                >
-                  {signing ? "Signing…" : "Sign a checkpoint now"}
-                </Button>
-                {signError ? (
-                  <span className="text-red-800" role="alert">
-                    {signError}
-                  </span>
-                ) : null}
-              </div>
-            ) : (
-              <p className="text-slate-600">Open this page again after the next checkpoint to check it.</p>
-            )}
-          </div>
+          <NotYetCheckpointed
+            proof={state.proof}
+            canSignCheckpoint={canSignCheckpoint}
+            signing={signing}
+            signError={signError}
+            onSign={() =>
+              startSigning(async () => {
+                setSignError(null);
+                const r = await signCheckpoint();
+                if (!r.ok) setSignError(r.message);
+                setState({ status: "checking" });
+                setRun((n) => n + 1);
+              })
+            }
+          />
         ) : null}
         <details className="rounded-md border border-slate-200 px-3 py-2">
           <summary className="cursor-pointer font-medium text-slate-800">Details</summary>
@@ -225,5 +205,46 @@ export function IntegrityPanel({
         </details>
       </div>
     </section>
+  );
+}
+
+/** A record newer than the latest signed checkpoint: when the next one comes, or a button to sign it now. */
+function NotYetCheckpointed({
+  proof,
+  canSignCheckpoint,
+  signing,
+  signError,
+  onSign,
+}: {
+  proof: ProofResponse;
+  canSignCheckpoint: boolean;
+  signing: boolean;
+  signError: string | null;
+  onSign: () => void;
+}) {
+  return (
+    <div className="space-y-2">
+      <p>
+        This record (#{proof.seq.toLocaleString("en-GB")}) is newer than the latest signed checkpoint
+        {proof.checkpoint ? ` (${proof.checkpoint.treeSize.toLocaleString("en-GB")} records)` : " (none has been signed yet)"}, so it cannot be checked yet.{" "}
+        {proof.checkpointIntervalSeconds > 0
+          ? `Checkpoints are signed automatically every ${proof.checkpointIntervalSeconds} seconds when there are new records.`
+          : "Checkpoints are only signed on demand on this server."}
+      </p>
+      {canSignCheckpoint ? (
+        <div className="flex items-center gap-3">
+          <Button size="sm" disabled={signing} onClick={onSign}>
+            {signing ? "Signing…" : "Sign a checkpoint now"}
+          </Button>
+          {signError ? (
+            <span className="text-red-800" role="alert">
+              {signError}
+            </span>
+          ) : null}
+        </div>
+      ) : (
+        <p className="text-slate-600">Open this page again after the next checkpoint to check it.</p>
+      )}
+    </div>
   );
 }

@@ -12,8 +12,8 @@ const nf = (n: number) => n.toLocaleString("en-US");
 
 /**
  * Verifies an evidence bundle entirely in this browser: the file is read locally, unzipped
- * with fflate and checked with WebCrypto (lib/evidence/verify-bundle.ts). Nothing is sent to
- * any server.
+ * with fflate and checked with the ledger's hasher on a pure-JS SHA-256 (verifyBundle's
+ * default, portableHasher; lib/evidence/verify-bundle.ts). Nothing is sent to any server.
  */
 export function BundleVerifier({ ledgerKey }: { ledgerKey: string }) {
   const id = useId();

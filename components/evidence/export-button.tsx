@@ -10,6 +10,8 @@ import { decisionsSearchParams, serializeDecisionsSearchParams } from "@/lib/sea
 
 const POLL_MS = 1000;
 
+type ExportTarget = "view" | "selected";
+
 /**
  * "Export evidence" for the decisions list toolbar: exports the current view (its filters,
  * read from the URL through the list's own nuqs parsers) or the rows selected in it, as a
@@ -19,7 +21,7 @@ const POLL_MS = 1000;
 export function ExportButton({ selectedIds = [] }: { selectedIds?: readonly string[] }) {
   const [params] = useQueryStates(decisionsSearchParams);
   const [open, setOpen] = useState(false);
-  const [choice, setChoice] = useState<"view" | "selected">("view");
+  const [choice, setChoice] = useState<ExportTarget>("view");
   const [job, setJob] = useState<ExportView | null>(null);
   const [error, setError] = useState<string | null>(null);
   const [starting, setStarting] = useState(false);
@@ -70,9 +72,6 @@ export function ExportButton({ selectedIds = [] }: { selectedIds?: readonly stri
     }
   }
 
-  const percent =
-    job && job.recordsTotal ? Math.min(100, Math.floor((job.recordsDone / job.recordsTotal) * 100)) : job?.status === "ready" ? 100 : 0;
-
   return (
     <div className="relative inline-block text-left">
       <Button variant="secondary" aria-expanded={open} aria-controls={panelId} onClick={() => setOpen((o) => !o)}>
@@ -92,17 +91,7 @@ export function ExportButton({ selectedIds = [] }: { selectedIds?: readonly stri
             third party can check them on their own computer.
           </p>
           {selectedIds.length > 0 ? (
-            <fieldset className="space-y-1">
-              <legend className="font-medium text-slate-800">What to export</legend>
-              <label className="flex items-center gap-2">
-                <input type="radio" name={`${panelId}-choice`} checked={choice === "selected"} onChange={() => setChoice("selected")} />
-                The {selectedIds.length.toLocaleString("en-US")} selected decision{selectedIds.length === 1 ? "" : "s"}
-              </label>
-              <label className="flex items-center gap-2">
-                <input type="radio" name={`${panelId}-choice`} checked={choice === "view"} onChange={() => setChoice("view")} />
-                Everything matching the current filters
-              </label>
-            </fieldset>
+            <ExportChoice name={`${panelId}-choice`} selectedCount={selectedIds.length} choice={choice} onChange={setChoice} />
           ) : (
             <p className="text-slate-600">Exports every decision matching the current filters.</p>
           )}
@@ -111,60 +100,93 @@ export function ExportButton({ selectedIds = [] }: { selectedIds?: readonly stri
               {starting ? "Starting…" : job ? "Export again" : "Create evidence bundle"}
             </Button>
           ) : null}
-          {job ? (
-            <div className="space-y-2" data-testid="export-status" data-status={job.status}>
-              <p className="text-slate-700">{job.description}</p>
-              {!job.finished ? (
-                <>
-                  <div
-                    role="progressbar"
-                    aria-label="Export progress"
-                    aria-valuemin={0}
-                    aria-valuemax={100}
-                    aria-valuenow={percent}
-                    className="h-2.5 w-full overflow-hidden rounded-full bg-slate-200"
-                  >
-                    <div className="h-full rounded-full bg-sky-600 transition-[width]" style={{ width: `${percent}%` }} />
-                  </div>
-                  <p className="text-slate-600" aria-live="polite">
-                    {job.status === "queued"
-                      ? "Waiting to start…"
-                      : `${job.recordsDone.toLocaleString("en-US")} of ${job.recordsTotal?.toLocaleString("en-US") ?? "…"} records written`}
-                  </p>
-                  <p className="text-slate-600">
-                    It is written on the server: you may leave this page and download it later from{" "}
-                    <Link href="/exports" prefetch={false} className="text-sky-800 underline">
-                      Exports
-                    </Link>
-                    .
-                  </p>
-                </>
-              ) : job.status === "ready" && job.downloadUrl ? (
-                <Alert tone="success" title="The bundle is ready">
-                  <p>
-                    {job.recordsTotal?.toLocaleString("en-US")} records
-                    {job.fileSize ? `, ${formatBytes(job.fileSize)}` : ""}.
-                    {job.personalData === "withheld" ? " Personal data was withheld (masked) because your role may not see it." : ""}
-                  </p>
-                  <div className="mt-2 flex flex-wrap gap-2">
-                    <a href={job.downloadUrl} download={job.fileName} className={buttonClasses("primary", "sm")} data-testid="download-bundle">
-                      Download {job.fileName}
-                    </a>
-                    <Link href="/verify-bundle" prefetch={false} className={buttonClasses("secondary", "sm")}>
-                      Verify a bundle
-                    </Link>
-                  </div>
-                </Alert>
-              ) : (
-                <Alert tone="error" title="The export failed">
-                  {job.error ?? "No details."}
-                </Alert>
-              )}
-            </div>
-          ) : null}
+          {job ? <ExportJobStatus job={job} /> : null}
           {error ? <p className="text-amber-800">{error}</p> : null}
         </div>
       ) : null}
+    </div>
+  );
+}
+
+/** The choice between the rows selected in the list and everything the filters match. */
+function ExportChoice({
+  name,
+  selectedCount,
+  choice,
+  onChange,
+}: {
+  name: string;
+  selectedCount: number;
+  choice: ExportTarget;
+  onChange: (choice: ExportTarget) => void;
+}) {
+  return (
+    <fieldset className="space-y-1">
+      <legend className="font-medium text-slate-800">What to export</legend>
+      <label className="flex items-center gap-2">
+        <input type="radio" name={name} checked={choice === "selected"} onChange={() => onChange("selected")} />
+        The {selectedCount.toLocaleString("en-US")} selected decision{selectedCount === 1 ? "" : "s"}
+      </label>
+      <label className="flex items-center gap-2">
+        <input type="radio" name={name} checked={choice === "view"} onChange={() => onChange("view")} />
+        Everything matching the current filters
+      </label>
+    </fieldset>
+  );
+}
+
+/** A started export: its progress while it runs, then the download or what went wrong. */
+function ExportJobStatus({ job }: { job: ExportView }) {
+  const percent = job.recordsTotal ? Math.min(100, Math.floor((job.recordsDone / job.recordsTotal) * 100)) : job.status === "ready" ? 100 : 0;
+  return (
+    <div className="space-y-2" data-testid="export-status" data-status={job.status}>
+      <p className="text-slate-700">{job.description}</p>
+      {!job.finished ? (
+        <>
+          <div
+            role="progressbar"
+            aria-label="Export progress"
+            aria-valuemin={0}
+            aria-valuemax={100}
+            aria-valuenow={percent}
+            className="h-2.5 w-full overflow-hidden rounded-full bg-slate-200"
+          >
+            <div className="h-full rounded-full bg-sky-600 transition-[width]" style={{ width: `${percent}%` }} />
+          </div>
+          <p className="text-slate-600" aria-live="polite">
+            {job.status === "queued"
+              ? "Waiting to start…"
+              : `${job.recordsDone.toLocaleString("en-US")} of ${job.recordsTotal?.toLocaleString("en-US") ?? "…"} records written`}
+          </p>
+          <p className="text-slate-600">
+            It is written on the server: you may leave this page and download it later from{" "}
+            <Link href="/exports" prefetch={false} className="text-sky-800 underline">
+              Exports
+            </Link>
+            .
+          </p>
+        </>
+      ) : job.status === "ready" && job.downloadUrl ? (
+        <Alert tone="success" title="The bundle is ready">
+          <p>
+            {job.recordsTotal?.toLocaleString("en-US")} records
+            {job.fileSize ? `, ${formatBytes(job.fileSize)}` : ""}.
+            {job.personalData === "withheld" ? " Personal data was withheld (masked) because your role may not see it." : ""}
+          </p>
+          <div className="mt-2 flex flex-wrap gap-2">
+            <a href={job.downloadUrl} download={job.fileName} className={buttonClasses("primary", "sm")} data-testid="download-bundle">
+              Download {job.fileName}
+            </a>
+            <Link href="/verify-bundle" prefetch={false} className={buttonClasses("secondary", "sm")}>
+              Verify a bundle
+            </Link>
+          </div>
+        </Alert>
+      ) : (
+        <Alert tone="error" title="The export failed">
+          {job.error ?? "No details."}
+        </Alert>
+      )}
     </div>
   );
 }

@@ -1,6 +1,7 @@
 import { desc, eq } from "drizzle-orm";
 import type { Db } from "../client";
 import { apiKeys } from "../schema";
+import { isUuid } from "../../lib/ledger/xapi/syntax";
 
 /** An API key as the admin page shows it: never the secret or its hash. */
 export interface ApiKeyRecord {
@@ -27,15 +28,13 @@ const publicColumns = {
   lastUsedAt: apiKeys.lastUsedAt,
 };
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-
 /** All keys, newest first (active and revoked: revoked keys stay listed as evidence). */
 export async function listApiKeys(db: Reader): Promise<ApiKeyRecord[]> {
   return db.select(publicColumns).from(apiKeys).orderBy(desc(apiKeys.createdAt), desc(apiKeys.id));
 }
 
 export async function getApiKey(db: Reader, params: { id: string }): Promise<ApiKeyRecord | null> {
-  if (!UUID.test(params.id)) return null;
+  if (!isUuid(params.id)) return null;
   const rows = await db.select(publicColumns).from(apiKeys).where(eq(apiKeys.id, params.id)).limit(1);
   return rows[0] ?? null;
 }

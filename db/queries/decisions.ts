@@ -16,10 +16,13 @@
  * millisecond and skip one.
  */
 import { sql, type SQL } from "drizzle-orm";
-import { queryRowsUnchecked, type Db } from "../client";
+import { z } from "zod";
+import { executeSql, queryRows, type Db } from "../client";
+import { bigintColumn, byteaColumn, numberColumn } from "../rows/columns";
 import { toHex } from "../../lib/ledger/bytes";
-import type { ActorType, HumanReview, XapiStatement } from "../../lib/ledger/statement";
-import { ACTOR_TYPES } from "../../lib/ledger/statement";
+import { ACTOR_TYPES, HUMAN_REVIEW_VALUES, type ActorType, type HumanReview } from "../../lib/ledger/xapi/actor-type";
+import { isUuid } from "../../lib/ledger/xapi/syntax";
+import type { XapiStatement } from "../../lib/ledger/xapi/types";
 import type { DecisionCursor, DecisionFilters, DecisionSort, SortKey } from "../../lib/filters/decision-filters";
 
 export const COUNT_CAP = 10_000;
@@ -63,35 +66,44 @@ const LIST_COLUMNS = sql`d.id, d.seq, ${ts("d.occurred_at")} as occurred_at, ${t
   d.actor_type, d.actor_name, d.ai_system, d.model_name, d.model_version, d.verb, d.entity_type, d.entity_id,
   d.outcome, d.confidence, d.latency_ms, d.session_id, d.reviewer_name, d.human_review, d.error_state`;
 
-interface RawListRow {
-  id: string;
-  seq: string | number;
-  occurred_at: string;
-  recorded_at: string;
-  actor_type: string;
-  actor_name: string | null;
-  ai_system: string | null;
-  model_name: string | null;
-  model_version: string | null;
-  verb: string;
-  entity_type: string | null;
-  entity_id: string | null;
-  outcome: string | null;
-  confidence: string | number | null;
-  latency_ms: string | number | null;
-  session_id: string | null;
-  reviewer_name: string | null;
-  human_review: string;
-  error_state: boolean;
-}
+const actorTypeColumn = z.enum(ACTOR_TYPES.map((t) => t.value));
+// The values of HumanReview, which exists only as a type.
+const humanReviewColumn = z.enum(HUMAN_REVIEW_VALUES);
+const textOrNull = z.string().nullable();
+
+/** The columns LIST_COLUMNS selects, as the drivers return them. */
+const listColumns = {
+  id: z.string(),
+  seq: bigintColumn,
+  occurred_at: z.string(),
+  recorded_at: z.string(),
+  actor_type: actorTypeColumn,
+  actor_name: textOrNull,
+  ai_system: textOrNull,
+  model_name: textOrNull,
+  model_version: textOrNull,
+  verb: z.string(),
+  entity_type: textOrNull,
+  entity_id: textOrNull,
+  outcome: textOrNull,
+  confidence: numberColumn.nullable(),
+  latency_ms: numberColumn.nullable(),
+  session_id: textOrNull,
+  reviewer_name: textOrNull,
+  human_review: humanReviewColumn,
+  error_state: z.boolean(),
+};
+type RawListRow = z.output<z.ZodObject<typeof listColumns>>;
+
+const listRow = z.object(listColumns).transform(toListRow);
 
 function toListRow(r: RawListRow): DecisionListRow {
   return {
     id: r.id,
-    seq: Number(r.seq),
+    seq: r.seq,
     occurredAt: r.occurred_at,
     recordedAt: r.recorded_at,
-    actorType: r.actor_type as ActorType,
+    actorType: r.actor_type,
     actorName: r.actor_name,
     aiSystem: r.ai_system,
     modelName: r.model_name,
@@ -100,11 +112,11 @@ function toListRow(r: RawListRow): DecisionListRow {
     entityType: r.entity_type,
     entityId: r.entity_id,
     outcome: r.outcome,
-    confidence: r.confidence === null ? null : Number(r.confidence),
-    latencyMs: r.latency_ms === null ? null : Number(r.latency_ms),
+    confidence: r.confidence,
+    latencyMs: r.latency_ms,
     sessionId: r.session_id,
     reviewerName: r.reviewer_name,
-    humanReview: r.human_review as HumanReview,
+    humanReview: r.human_review,
     errorState: r.error_state,
   };
 }
@@ -249,9 +261,9 @@ export function listDecisionsSql(params: ListDecisionsParams): SQL {
  */
 export async function listDecisions(db: Pick<Db, "execute">, params: ListDecisionsParams): Promise<DecisionPage> {
   const { query, limit, key, cursor, backwards } = planList(params);
-  const raw = await queryRowsUnchecked<RawListRow>(db, query);
-  const more = raw.length > limit;
-  const rows = raw.slice(0, limit).map(toListRow);
+  const read = await queryRows(db, query, listRow);
+  const more = read.length > limit;
+  const rows = read.slice(0, limit);
   if (backwards) {
     rows.reverse();
     // Back at the start: show the true first page (it may hold more rows than remained).
@@ -285,15 +297,17 @@ const AGGREGATE_WORK_MEM = "32MB";
 
 async function withAggregateMemory<T>(db: Pick<Db, "execute" | "transaction">, run: (q: Pick<Db, "execute">) => Promise<T>): Promise<T> {
   return db.transaction(async (tx) => {
-    await queryRowsUnchecked(tx, sql.raw(`set local work_mem = '${AGGREGATE_WORK_MEM}'`));
+    await executeSql(tx, sql.raw(`set local work_mem = '${AGGREGATE_WORK_MEM}'`));
     return run(tx);
   });
 }
 
+const countRow = z.object({ n: bigintColumn });
+
 /** Counts matches, reading at most cap + 1 index entries: exact up to the cap, "more than" above. */
 export async function countDecisions(db: Pick<Db, "execute" | "transaction">, filters: DecisionFilters, cap = COUNT_CAP): Promise<DecisionCount> {
-  const rows = await withAggregateMemory(db, (q) => queryRowsUnchecked<{ n: string | number }>(q, countDecisionsSql(filters, cap)));
-  const n = Number(rows[0]?.n ?? 0);
+  const rows = await withAggregateMemory(db, (q) => queryRows(q, countDecisionsSql(filters, cap), countRow));
+  const n = rows[0]?.n ?? 0;
   return n > cap ? { count: cap, capped: true } : { count: n, capped: false };
 }
 
@@ -341,6 +355,10 @@ function constrainsOnlyTimeAndActor(f: DecisionFilters): boolean {
   );
 }
 
+const histogramBoundsRow = z.object({ lo: textOrNull, hi: textOrNull });
+// An actor type outside ACTOR_TYPES still counts in the bucket's total, under no type.
+const histogramRow = z.object({ bucket: z.string(), actor_type: actorTypeColumn.nullable().catch(null), n: bigintColumn });
+
 const emptyCounts = (): Record<ActorType, number> =>
   Object.fromEntries(ACTOR_TYPES.map((t) => [t.value, 0])) as Record<ActorType, number>;
 
@@ -357,9 +375,10 @@ export async function histogramDecisions(
   let from = filters.from;
   let to = filters.to ?? (filters.from ? now : null);
   if (!from || !to) {
-    const bounds = await queryRowsUnchecked<{ lo: string | null; hi: string | null }>(
+    const bounds = await queryRows(
       db,
       sql`select min(d.occurred_at)::text as lo, max(d.occurred_at)::text as hi from decisions d where ${decisionFilterSql(filters)}`,
+      histogramBoundsRow,
     );
     const b = bounds[0];
     if (!b?.lo || !b.hi) return null;
@@ -384,7 +403,7 @@ export async function histogramDecisions(
           cross join lateral (select d.occurred_at from decisions d where d.actor_type = t.actor_type and ${decisionFilterSql({ ...window, actorTypes: [] })}) d
           group by 1, 2`
     : sql`select ${bucket} as bucket, d.actor_type, count(*) as n from decisions d where ${decisionFilterSql(window)} group by 1, 2`;
-  const rows = await withAggregateMemory(db, (q) => queryRowsUnchecked<{ bucket: string; actor_type: string; n: string | number }>(q, query));
+  const rows = await withAggregateMemory(db, (q) => queryRows(q, query, histogramRow));
   const n = Math.max(1, Math.ceil((to.getTime() - origin) / bucketMs));
   const buckets: HistogramBucket[] = Array.from({ length: n }, (_, i) => ({
     start: new Date(origin + i * bucketMs).toISOString(),
@@ -394,9 +413,8 @@ export async function histogramDecisions(
   for (const r of rows) {
     const b = buckets[Math.round((Date.parse(r.bucket) - origin) / bucketMs)];
     if (!b) continue;
-    const count = Number(r.n);
-    if (r.actor_type in b.counts) b.counts[r.actor_type as ActorType] += count;
-    b.total += count;
+    if (r.actor_type) b.counts[r.actor_type] += r.n;
+    b.total += r.n;
   }
   return { from: from.toISOString(), to: to.toISOString(), bucketMs, buckets };
 }
@@ -416,13 +434,16 @@ export interface DecisionFilterOptions {
 
 const MAX_OPTIONS = 200;
 
+const distinctValueRow = z.object({ v: z.string() });
+const modelNameRow = z.object({ v: z.string(), model_name: textOrNull });
+
 /**
  * Distinct values of an indexed column by a loose index scan (one index probe per value),
  * so offering "values that exist" stays cheap at millions of rows.
  */
 async function distinctValues(db: Pick<Db, "execute">, column: "entity_type" | "ai_system" | "model_version" | "verb" | "outcome"): Promise<string[]> {
   const c = sql.raw(column);
-  const rows = await queryRowsUnchecked<{ v: string }>(
+  const rows = await queryRows(
     db,
     sql`with recursive t(v) as (
           (select ${c} from decisions where ${c} is not null order by ${c} limit 1)
@@ -430,6 +451,7 @@ async function distinctValues(db: Pick<Db, "execute">, column: "entity_type" | "
           select (select ${c} from decisions where ${c} > t.v order by ${c} limit 1) from t where t.v is not null
         )
         select v from t where v is not null limit ${MAX_OPTIONS}`,
+    distinctValueRow,
   );
   return rows.map((r) => r.v);
 }
@@ -444,10 +466,11 @@ export async function listDecisionFilterOptions(db: Pick<Db, "execute">): Promis
   ];
   const modelVersions: DecisionFilterOptions["modelVersions"] = [];
   if (versions.length > 0) {
-    const names = await queryRowsUnchecked<{ v: string; model_name: string | null }>(
+    const names = await queryRows(
       db,
       sql`select v, (select model_name from decisions where model_version = v order by occurred_at desc nulls last limit 1) as model_name
           from unnest(array[${list(versions)}]::text[]) as v`,
+      modelNameRow,
     );
     const byVersion = new Map(names.map((r) => [r.v, r.model_name]));
     for (const v of versions) modelVersions.push({ value: v, modelName: byVersion.get(v) ?? null });
@@ -471,35 +494,46 @@ export interface DecisionDetail extends DecisionListRow {
   chainHash: string;
 }
 
-const UUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-
 export function isDecisionId(id: string): boolean {
-  return UUID_RE.test(id);
+  return isUuid(id);
 }
+
+const detailRow = z
+  .object({
+    ...listColumns,
+    actor_id: z.string(),
+    reviewer_id: textOrNull,
+    writer: z.string(),
+    canonical: z.string(),
+    leaf_hash: byteaColumn,
+    chain_hash: byteaColumn,
+  })
+  .transform(
+    (r): DecisionDetail => ({
+      ...toListRow(r),
+      actorId: r.actor_id,
+      reviewerId: r.reviewer_id,
+      writer: r.writer,
+      canonical: r.canonical,
+      statement: JSON.parse(r.canonical) as XapiStatement,
+      leafHash: toHex(r.leaf_hash),
+      chainHash: toHex(r.chain_hash),
+    }),
+  );
 
 /** The decision with this id (any case), or null (also for a malformed id). */
 export async function getDecision(db: Pick<Db, "execute">, id: string): Promise<DecisionDetail | null> {
   if (!isDecisionId(id)) return null;
-  const rows = await queryRowsUnchecked<RawListRow & { actor_id: string; reviewer_id: string | null; writer: string; canonical: string; leaf_hash: Uint8Array; chain_hash: Uint8Array }>(
+  const rows = await queryRows(
     db,
     sql`select ${LIST_COLUMNS}, d.actor_id, d.reviewer_id, d.writer, d.canonical, e.leaf_hash, e.chain_hash
         from decisions d
         join log_entries e on e.log_id = 'decisions' and e.seq = d.seq and e.recorded_at = d.recorded_at
         where d.id = ${id.toLowerCase()}::uuid
         limit 1`,
+    detailRow,
   );
-  const r = rows[0];
-  if (!r) return null;
-  return {
-    ...toListRow(r),
-    actorId: r.actor_id,
-    reviewerId: r.reviewer_id,
-    writer: r.writer,
-    canonical: r.canonical,
-    statement: JSON.parse(r.canonical) as XapiStatement,
-    leafHash: toHex(new Uint8Array(r.leaf_hash)),
-    chainHash: toHex(new Uint8Array(r.chain_hash)),
-  };
+  return rows[0] ?? null;
 }
 
 export interface RelatedDecisions {
@@ -517,16 +551,17 @@ export async function listRelatedDecisions(
 ): Promise<RelatedDecisions> {
   const limit = params.limit ?? 50;
   const around = async (cond: SQL) => {
-    const rows = await queryRowsUnchecked<RawListRow>(
+    const rows = await queryRows(
       db,
       sql`select * from (
             select ${LIST_COLUMNS} from decisions d where ${cond} and d.id <> ${params.id}::uuid
             order by d.occurred_at desc nulls last, d.seq desc nulls last limit ${limit + 1}
           ) s order by s.occurred_at asc, s.seq asc`,
+      listRow,
     );
     // The newest `limit` (the query read newest first), shown oldest first.
     const truncated = rows.length > limit;
-    return { rows: (truncated ? rows.slice(1) : rows).map(toListRow), truncated };
+    return { rows: truncated ? rows.slice(1) : rows, truncated };
   };
   const entity = params.entityId
     ? await around(params.entityType ? sql`d.entity_id = ${params.entityId} and d.entity_type = ${params.entityType}` : sql`d.entity_id = ${params.entityId}`)

@@ -1,6 +1,7 @@
 import { and, asc, eq, sql } from "drizzle-orm";
 import type { Db } from "../client";
 import { users } from "../schema";
+import { isUuid } from "../../lib/ledger/xapi/syntax";
 
 /** A user as the dashboard sees it: never the password hash. */
 export interface UserRecord {
@@ -28,16 +29,14 @@ const publicColumns = {
   updatedAt: users.updatedAt,
 };
 
-// Postgres refuses a malformed uuid with an error; an id that cannot exist is simply "not found".
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-
 /** Emails are compared case-insensitively: stored and looked up trimmed and lower-cased. */
 export function normalizeEmail(email: string): string {
   return email.trim().toLowerCase();
 }
 
 export async function getUser(db: Reader, params: { id: string }): Promise<UserRecord | null> {
-  if (!UUID.test(params.id)) return null;
+  // Postgres refuses a malformed uuid with an error; an id that cannot exist is simply "not found".
+  if (!isUuid(params.id)) return null;
   const rows = await db.select(publicColumns).from(users).where(eq(users.id, params.id)).limit(1);
   return rows[0] ?? null;
 }

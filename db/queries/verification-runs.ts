@@ -1,25 +1,24 @@
 import { and, desc, eq, inArray, isNull, lt, sql } from "drizzle-orm";
 import type { Db } from "../client";
-import { verificationRuns } from "../schema";
+import {
+  verificationRuns,
+  type RunFailureSummary,
+  type VerificationRunResult,
+  type VerificationRunStatus,
+  type VerificationTrigger,
+} from "../schema";
+import { isUuid } from "../../lib/ledger/xapi/syntax";
+
+export type { RunFailureSummary, VerificationRunResult, VerificationRunStatus, VerificationTrigger };
 
 type Reader = Pick<Db, "select">;
 
-export type VerificationRunStatus = "queued" | "running" | "passed" | "failed" | "error" | "interrupted";
 export const ACTIVE_RUN_STATUSES: VerificationRunStatus[] = ["queued", "running"];
-
-/** The first failure of a run, as kept for the banner and the history. */
-export interface RunFailureSummary {
-  logId: string;
-  class: string;
-  seq?: number;
-  statementId?: string;
-  message: string;
-}
 
 export interface VerificationRunRecord {
   id: string;
   status: VerificationRunStatus;
-  trigger: "user" | "schedule";
+  trigger: VerificationTrigger;
   requestedById: string | null;
   requestedByEmail: string | null;
   requestedByName: string | null;
@@ -72,34 +71,27 @@ const summaryColumns = {
   acknowledgementNote: verificationRuns.acknowledgementNote,
 };
 
-function toRecord(row: Record<string, unknown>): VerificationRunRecord {
-  return row as unknown as VerificationRunRecord;
-}
-
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-
 export async function getVerificationRun(db: Reader, params: { id: string }): Promise<VerificationRunRecord | null> {
-  if (!UUID.test(params.id)) return null;
+  if (!isUuid(params.id)) return null;
   const rows = await db.select(summaryColumns).from(verificationRuns).where(eq(verificationRuns.id, params.id)).limit(1);
-  return rows[0] ? toRecord(rows[0]) : null;
+  return rows[0] ?? null;
 }
 
 /** The verifier's full reports of a finished run (large: only for the run's detail view). */
-export async function getVerificationRunResult(db: Reader, params: { id: string }): Promise<unknown> {
-  if (!UUID.test(params.id)) return null;
+export async function getVerificationRunResult(db: Reader, params: { id: string }): Promise<VerificationRunResult | null> {
+  if (!isUuid(params.id)) return null;
   const rows = await db.select({ result: verificationRuns.result }).from(verificationRuns).where(eq(verificationRuns.id, params.id)).limit(1);
   return rows[0]?.result ?? null;
 }
 
 /** Newest first; `before` pages by request time. */
 export async function listVerificationRuns(db: Reader, params: { limit: number; before?: Date | null }): Promise<VerificationRunRecord[]> {
-  const rows = await db
+  return db
     .select(summaryColumns)
     .from(verificationRuns)
     .where(params.before ? lt(verificationRuns.requestedAt, params.before) : undefined)
     .orderBy(desc(verificationRuns.requestedAt))
     .limit(params.limit);
-  return rows.map(toRecord);
 }
 
 /** A queued or running run, if any (the page shows its progress instead of a second button press). */
@@ -110,7 +102,7 @@ export async function getActiveVerificationRun(db: Reader): Promise<Verification
     .where(inArray(verificationRuns.status, ACTIVE_RUN_STATUSES))
     .orderBy(desc(verificationRuns.requestedAt))
     .limit(1);
-  return rows[0] ? toRecord(rows[0]) : null;
+  return rows[0] ?? null;
 }
 
 /** The newest failed run nobody has acknowledged yet, and how many such runs there are. */
@@ -125,7 +117,7 @@ export async function getUnacknowledgedFailedRun(db: Reader): Promise<{ run: Ver
   const row = rows[0];
   if (!row) return null;
   const { count, ...run } = row;
-  return { run: toRecord(run), count };
+  return { run, count };
 }
 
 /** When the last scheduled run was requested (for the schedule, across server processes). */

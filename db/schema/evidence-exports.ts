@@ -1,5 +1,7 @@
 import { bigint, boolean, index, integer, jsonb, pgTable, text, timestamp, uuid } from "drizzle-orm/pg-core";
 
+export type EvidenceExportStatus = "queued" | "running" | "ready" | "failed" | "interrupted";
+
 /**
  * Evidence bundle export jobs. The bundle itself is written to DATA_DIR/exports/<id>.zip;
  * this row tracks who asked for what and how far the job got. Mutable bookkeeping: the
@@ -12,7 +14,7 @@ export const evidenceExports = pgTable(
   "evidence_exports",
   {
     id: uuid("id").primaryKey().defaultRandom(),
-    status: text("status").notNull().default("queued"),
+    status: text("status").$type<EvidenceExportStatus>().notNull().default("queued"),
     requestedById: text("requested_by_id").notNull(),
     requestedByEmail: text("requested_by_email").notNull(),
     requestedByName: text("requested_by_name").notNull(),

@@ -6,6 +6,11 @@ import { bytea } from "./columns";
  * (level 0 is log_entries.leaf_hash). Node (level, idx) covers leaves [idx*2^level, (idx+1)*2^level).
  * A perfect subtree never changes once complete, so rows are only ever inserted, and any
  * inclusion or consistency proof is assembled from O(log n) of them.
+ *
+ * Only lib/ledger-store reads and writes these rows, in raw SQL the query builder does not
+ * express (one round trip for many nodes: unions with log_entries, lateral lookups per
+ * range, multi-row inserts), so this object may go unreferenced by code. It stays in the
+ * schema because drizzle-kit generates migrations from it.
  */
 export const merkleNodes = pgTable(
   "merkle_nodes",

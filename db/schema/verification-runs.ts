@@ -1,4 +1,22 @@
 import { bigint, doublePrecision, index, integer, jsonb, pgTable, text, timestamp, uuid } from "drizzle-orm/pg-core";
+import type { VerificationReport } from "../../lib/ledger/verify/report";
+
+export type VerificationRunStatus = "queued" | "running" | "passed" | "failed" | "error" | "interrupted";
+export type VerificationTrigger = "user" | "schedule";
+
+/** The first failure of a run, as kept for the banner and the history. */
+export interface RunFailureSummary {
+  logId: string;
+  class: string;
+  seq?: number;
+  statementId?: string;
+  message: string;
+}
+
+/** What a finished run keeps of the verifier's output. */
+export interface VerificationRunResult {
+  reports: VerificationReport[];
+}
 
 /**
  * Verification jobs (integrity page, schedule): one row per run, updated while it runs.
@@ -13,9 +31,9 @@ export const verificationRuns = pgTable(
   "verification_runs",
   {
     id: uuid("id").primaryKey().defaultRandom(),
-    status: text("status").notNull().default("queued"),
+    status: text("status").$type<VerificationRunStatus>().notNull().default("queued"),
     /** "user" (Verify now) or "schedule" (VERIFY_INTERVAL_SECONDS). */
-    trigger: text("trigger").notNull(),
+    trigger: text("trigger").$type<VerificationTrigger>().notNull(),
     requestedById: text("requested_by_id"),
     requestedByEmail: text("requested_by_email"),
     requestedByName: text("requested_by_name"),
@@ -33,9 +51,9 @@ export const verificationRuns = pgTable(
     checkpointsChecked: integer("checkpoints_checked").notNull().default(0),
     failureCount: integer("failure_count").notNull().default(0),
     /** The first failure (class, seq, statement id, message), for the banner and the history. */
-    firstFailure: jsonb("first_failure"),
+    firstFailure: jsonb("first_failure").$type<RunFailureSummary>(),
     /** The verifier's reports, one per log. */
-    result: jsonb("result"),
+    result: jsonb("result").$type<VerificationRunResult>(),
     error: text("error"),
     requestedAt: timestamp("requested_at", { withTimezone: true }).notNull().defaultNow(),
     startedAt: timestamp("started_at", { withTimezone: true }),

@@ -63,159 +63,187 @@ function describe(text: string, at: number): string {
  * single statement.
  */
 export function scanJson(text: string, maxDepth: (topLevelIsArray: boolean) => number): JsonScanError | null {
-  let i = 0;
-  const n = text.length;
-  let limit = 0;
+  try {
+    new JsonScanner(text).scanDocument(maxDepth);
+    return null;
+  } catch (error) {
+    if (error instanceof ScanFailure) return { code: error.code, message: error.message, offset: error.offset };
+    throw error;
+  }
+}
 
-  const fail = (message: string, at = i, code: JsonScanProblem = "invalid_json"): never => {
+/**
+ * One pass over the text with a cursor `i`; each scan method starts at the first character
+ * of what it scans and leaves `i` just after it. A problem throws a ScanFailure, caught once
+ * in scanJson. Ingest runs this over bodies of up to 5 MB: keep the inner loops on
+ * charCodeAt and the string runs on the native regex search.
+ */
+class JsonScanner {
+  private i = 0;
+  private readonly n: number;
+  private limit = 0;
+
+  constructor(private readonly text: string) {
+    this.n = text.length;
+  }
+
+  scanDocument(maxDepth: (topLevelIsArray: boolean) => number): void {
+    this.skipWs();
+    this.limit = maxDepth(this.text.charCodeAt(this.i) === C.OpenBracket);
+    this.scanValue(1);
+    this.skipWs();
+    if (this.i < this.n) this.fail(`unexpected ${describe(this.text, this.i)} after the end of the JSON value`);
+  }
+
+  private fail(message: string, at = this.i, code: JsonScanProblem = "invalid_json"): never {
     throw new ScanFailure(code, message, at);
-  };
-  const skipWs = () => {
+  }
+
+  private skipWs(): void {
+    const { text, n } = this;
+    let i = this.i;
     while (i < n) {
       const c = text.charCodeAt(i);
       if (c === C.Space || c === C.Lf || c === C.Cr || c === C.Tab) i++;
       else break;
     }
-  };
-  const digits = (): number => {
-    const start = i;
+    this.i = i;
+  }
+
+  /** Skips a run of decimal digits; returns how many there were. */
+  private digits(): number {
+    const { text, n } = this;
+    const start = this.i;
+    let i = start;
     while (i < n) {
       const c = text.charCodeAt(i);
       if (c >= C.Zero && c <= C.Nine) i++;
       else break;
     }
+    this.i = i;
     return i - start;
-  };
+  }
 
-  /** Scans a string starting at the opening quote; returns its value when asked (for keys). */
-  const scanString = (wantValue: boolean): string => {
-    const start = i;
-    i++; // opening quote
+  private scanValue(depth: number): void {
+    this.skipWs();
+    if (this.i >= this.n) this.fail("unexpected end of the body: a value is missing");
+    const c = this.text.charCodeAt(this.i);
+    if (c === C.OpenBrace || c === C.OpenBracket) this.scanContainer(depth, c === C.OpenBrace);
+    else if (c === C.Quote) this.scanString(false);
+    else if (c === C.Minus || (c >= C.Zero && c <= C.Nine)) this.scanNumber();
+    else this.scanLiteral();
+  }
+
+  /** An object or array at nesting `depth`; object member names must be unique. */
+  private scanContainer(depth: number, isObject: boolean): void {
+    const { text } = this;
+    if (depth > this.limit) this.fail(`objects and arrays are nested deeper than ${this.limit} levels`, this.i, "too_deep");
+    const close = isObject ? C.CloseBrace : C.CloseBracket;
+    const open = this.i;
+    this.i++;
+    this.skipWs();
+    if (text.charCodeAt(this.i) === close) {
+      this.i++;
+      return;
+    }
+    const keys = isObject ? new Set<string>() : null;
+    for (;;) {
+      this.skipWs();
+      if (keys) this.scanMemberName(keys);
+      else if (text.charCodeAt(this.i) === C.CloseBracket) this.fail('trailing comma before "]"');
+      this.scanValue(depth + 1);
+      this.skipWs();
+      const sep = text.charCodeAt(this.i);
+      if (sep === C.Comma) {
+        this.i++;
+        continue;
+      }
+      if (sep === close) {
+        this.i++;
+        return;
+      }
+      if (this.i >= this.n) this.fail(`unexpected end of the body: the ${isObject ? "object" : "array"} opened at offset ${open} is not closed`);
+      this.fail(`expected "," or "${isObject ? "}" : "]"}", found ${describe(text, this.i)}`);
+    }
+  }
+
+  /** A member name and its colon; refuses a name already in `keys` (I-JSON). */
+  private scanMemberName(keys: Set<string>): void {
+    const { text } = this;
+    if (text.charCodeAt(this.i) !== C.Quote) {
+      this.fail(
+        text.charCodeAt(this.i) === C.CloseBrace ? 'trailing comma before "}"' : `expected a member name in double quotes, found ${describe(text, this.i)}`,
+      );
+    }
+    const keyAt = this.i;
+    const key = this.scanString(true);
+    if (keys.has(key)) this.fail(`duplicate member name ${JSON.stringify(key)} in the same object`, keyAt, "duplicate_key");
+    keys.add(key);
+    this.skipWs();
+    if (text.charCodeAt(this.i) !== C.Colon) this.fail(`expected ":" after member name ${JSON.stringify(key)}, found ${describe(text, this.i)}`);
+    this.i++;
+  }
+
+  /** A string starting at the opening quote; returns its value when asked (for member names). */
+  private scanString(wantValue: boolean): string {
+    const { text, n } = this;
+    const start = this.i;
+    let i = start + 1; // past the opening quote
     let escaped = false;
     for (;;) {
       // Jump to the next character that needs attention (native regex search, not a JS loop).
       STRING_STOP.lastIndex = i;
       const stop = STRING_STOP.exec(text);
-      if (!stop) fail("unterminated string (missing closing quote)", start);
+      if (!stop) this.fail("unterminated string (missing closing quote)", start);
       i = stop!.index;
       const c = text.charCodeAt(i);
       if (c === C.Quote) break;
-      if (c < 0x20) fail(`${describe(text, i)} must be escaped inside a string`);
+      if (c < 0x20) this.fail(`${describe(text, i)} must be escaped inside a string`, i);
       // Otherwise it is a backslash.
       escaped = true;
       const e = text.charCodeAt(i + 1);
       if (e === 0x75 /* u */) {
-        if (!/^[0-9a-fA-F]{4}$/.test(text.slice(i + 2, i + 6))) fail("\\u must be followed by four hex digits");
+        if (!/^[0-9a-fA-F]{4}$/.test(text.slice(i + 2, i + 6))) this.fail("\\u must be followed by four hex digits", i);
         i += 6;
         continue;
       }
       // " \ / b f n r t
-      if (![0x22, 0x5c, 0x2f, 0x62, 0x66, 0x6e, 0x72, 0x74].includes(e)) fail(`invalid escape \\${i + 1 < n ? text[i + 1] : ""} in a string`);
+      if (![0x22, 0x5c, 0x2f, 0x62, 0x66, 0x6e, 0x72, 0x74].includes(e)) this.fail(`invalid escape \\${i + 1 < n ? text[i + 1] : ""} in a string`, i);
       i += 2;
     }
-    i++; // closing quote
+    this.i = i + 1; // past the closing quote
     if (!wantValue) return "";
-    const raw = text.slice(start + 1, i - 1);
-    return escaped ? (JSON.parse(text.slice(start, i)) as string) : raw;
-  };
+    return escaped ? (JSON.parse(text.slice(start, this.i)) as string) : text.slice(start + 1, i);
+  }
 
-  const scanNumber = () => {
-    if (text.charCodeAt(i) === C.Minus) i++;
-    const intStart = i;
-    const intDigits = digits();
-    if (intDigits === 0) fail(`expected a digit, found ${describe(text, i)}`);
-    if (intDigits > 1 && text.charCodeAt(intStart) === C.Zero) fail("numbers must not have leading zeros", intStart);
-    if (text.charCodeAt(i) === C.Dot) {
-      i++;
-      if (digits() === 0) fail(`expected a digit after the decimal point, found ${describe(text, i)}`);
+  private scanNumber(): void {
+    const { text } = this;
+    if (text.charCodeAt(this.i) === C.Minus) this.i++;
+    const intStart = this.i;
+    const intDigits = this.digits();
+    if (intDigits === 0) this.fail(`expected a digit, found ${describe(text, this.i)}`);
+    if (intDigits > 1 && text.charCodeAt(intStart) === C.Zero) this.fail("numbers must not have leading zeros", intStart);
+    if (text.charCodeAt(this.i) === C.Dot) {
+      this.i++;
+      if (this.digits() === 0) this.fail(`expected a digit after the decimal point, found ${describe(text, this.i)}`);
     }
-    const e = text.charCodeAt(i);
+    const e = text.charCodeAt(this.i);
     if (e === 0x65 || e === 0x45) {
-      i++;
-      const s = text.charCodeAt(i);
-      if (s === C.Plus || s === C.Minus) i++;
-      if (digits() === 0) fail(`expected a digit in the exponent, found ${describe(text, i)}`);
+      this.i++;
+      const s = text.charCodeAt(this.i);
+      if (s === C.Plus || s === C.Minus) this.i++;
+      if (this.digits() === 0) this.fail(`expected a digit in the exponent, found ${describe(text, this.i)}`);
     }
-  };
+  }
 
-  const scanValue = (depth: number): void => {
-    skipWs();
-    if (i >= n) fail("unexpected end of the body: a value is missing");
-    const c = text.charCodeAt(i);
-    if (c === C.OpenBrace || c === C.OpenBracket) {
-      if (depth > limit) fail(`objects and arrays are nested deeper than ${limit} levels`, i, "too_deep");
-      const isObject = c === C.OpenBrace;
-      const close = isObject ? C.CloseBrace : C.CloseBracket;
-      const open = i;
-      i++;
-      skipWs();
-      if (text.charCodeAt(i) === close) {
-        i++;
-        return;
-      }
-      const keys = isObject ? new Set<string>() : null;
-      for (;;) {
-        skipWs();
-        if (keys) {
-          if (text.charCodeAt(i) !== C.Quote) {
-            fail(
-              text.charCodeAt(i) === C.CloseBrace
-                ? 'trailing comma before "}"'
-                : `expected a member name in double quotes, found ${describe(text, i)}`,
-            );
-          }
-          const keyAt = i;
-          const key = scanString(true);
-          if (keys.has(key)) fail(`duplicate member name ${JSON.stringify(key)} in the same object`, keyAt, "duplicate_key");
-          keys.add(key);
-          skipWs();
-          if (text.charCodeAt(i) !== C.Colon) fail(`expected ":" after member name ${JSON.stringify(key)}, found ${describe(text, i)}`);
-          i++;
-        } else if (text.charCodeAt(i) === C.CloseBracket) {
-          fail('trailing comma before "]"');
-        }
-        scanValue(depth + 1);
-        skipWs();
-        const sep = text.charCodeAt(i);
-        if (sep === C.Comma) {
-          i++;
-          continue;
-        }
-        if (sep === close) {
-          i++;
-          return;
-        }
-        if (i >= n) fail(`unexpected end of the body: the ${isObject ? "object" : "array"} opened at offset ${open} is not closed`);
-        fail(`expected "," or "${isObject ? "}" : "]"}", found ${describe(text, i)}`);
-      }
-    }
-    if (c === C.Quote) {
-      scanString(false);
-      return;
-    }
-    if (c === C.Minus || (c >= C.Zero && c <= C.Nine)) {
-      scanNumber();
-      return;
-    }
+  private scanLiteral(): void {
     for (const word of ["true", "false", "null"]) {
-      if (text.startsWith(word, i)) {
-        i += word.length;
+      if (this.text.startsWith(word, this.i)) {
+        this.i += word.length;
         return;
       }
     }
-    fail(`unexpected ${describe(text, i)}: expected a JSON value`);
-  };
-
-  try {
-    skipWs();
-    limit = maxDepth(text.charCodeAt(i) === C.OpenBracket);
-    scanValue(1);
-    skipWs();
-    if (i < n) fail(`unexpected ${describe(text, i)} after the end of the JSON value`);
-    return null;
-  } catch (error) {
-    if (error instanceof ScanFailure) return { code: error.code, message: error.message, offset: error.offset };
-    throw error;
+    this.fail(`unexpected ${describe(this.text, this.i)}: expected a JSON value`);
   }
 }
 

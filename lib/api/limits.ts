@@ -1,4 +1,4 @@
-import { STORAGE_LIMITS } from "../ledger/statement";
+import { STORAGE_LIMITS } from "../ledger/json-value";
 import { MAX_BATCH } from "../ledger-store/append-decisions";
 
 /** Per-request limits of POST /api/v1/decisions (the OpenAPI document and docs/ingest-api.md quote these). */

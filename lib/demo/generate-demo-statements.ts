@@ -7,19 +7,8 @@
  * Personal data only ever appears as opaque references ("cust-0012345") and SHA-256-style
  * hex strings; those hex strings are pseudo-random, not hashes of anything real.
  */
-import {
-  ENTITY_TYPES,
-  EXT,
-  PROFILE_IRI,
-  ROLES,
-  VERBS,
-  type DecisionVerb,
-  type XapiAgent,
-  type XapiContext,
-  type XapiContextAgent,
-  type XapiResult,
-  type XapiStatement,
-} from "../ledger/statement";
+import type { XapiAgent, XapiContext, XapiContextAgent, XapiResult, XapiStatement } from "../ledger/xapi/types";
+import { ENTITY_TYPES, EXT, PROFILE_IRI, ROLES, VERBS, type DecisionVerb } from "../ledger/xapi/vocabulary";
 
 export interface DemoOptions {
   /** Number of statements to return (exactly). */
@@ -536,17 +525,78 @@ const ERRORS = [
   { code: "OUTPUT_SCHEMA_VIOLATION", message: "model output did not match the expected schema", step: "post-processing" },
 ] as const;
 
+const LEVELS = ["immediate", "emergent", "urgent", "less-urgent", "non-urgent"] as const;
+
+/** What a failed AI call leaves as the AI's outcome: the safe fallback of each system. */
+const AI_ERROR_OUTCOMES: Record<SystemKey, string> = { loans: "referred", moderation: "flagged", triage: "escalated" };
+
+/** Reasons a person gives for changing the AI's outcome (the AI's features may not support the new outcome). */
+const HUMAN_CHANGE_REASONS: Record<SystemKey, Record<string, readonly string[]>> = {
+  loans: {
+    approved: [
+      "Verified additional income documents; affordability recalculated within policy",
+      "Underwriter exception: substantial savings offset the debt-to-income ratio",
+    ],
+    denied: ["Bank statements show undisclosed liabilities", "Affordability fails after a verified rent increase"],
+    referred: ["Documents inconsistent; sent to a senior underwriter"],
+  },
+  moderation: {
+    allowed: ["Reviewed in context: quoted reporting, not harassment", "False positive: reclaimed term used within the community"],
+    flagged: ["Needs specialist review (possible coordinated campaign)"],
+    removed: ["Reviewer confirmed targeted harassment across several posts", "Reviewer confirmed doxxing of a private individual"],
+  },
+  triage: Object.fromEntries(
+    LEVELS.map((l) => [l, [`Clinical assessment differs from the automated estimate; triaged ${l}`, `Observations on review support ${l}`]]),
+  ),
+};
+
+/** The window the statements fall in. */
+interface DemoWindow {
+  nowMs: number;
+  days: number;
+  /** Midnight (UTC) of the window's first day. */
+  firstDay: number;
+}
+
+/**
+ * One generator run: its randomness, window and systems, and the subjects seen so far.
+ * Every random draw of a run comes from `rng`, in a fixed order: that order is what makes
+ * the same options give byte-identical output.
+ */
+interface DemoRun {
+  rng: Rng;
+  window: DemoWindow;
+  specs: Record<SystemKey, SystemSpec>;
+  /** A decision time for the system, following its weekly and daily rhythm, never after now. */
+  pickTime: (key: SystemKey) => number;
+  /** pseudoSha256, memoised for the run (subjects and prompt versions recur). */
+  sha: (key: string) => string;
+  subjects: SubjectPools;
+}
+
 export function generateDemoStatements(options: DemoOptions): XapiStatement[] {
   const count = Math.max(0, Math.floor(options.count));
   const days = Math.max(1, Math.floor(options.days ?? 90));
   const nowMs = options.now.getTime();
   if (!Number.isFinite(nowMs)) throw new RangeError("generateDemoStatements: now is not a valid Date");
   const rng = new Rng(options.seed ?? 1);
-  const sha = memoised(pseudoSha256);
   const specs = systems(rng);
-  const firstDay = Math.floor(nowMs / DAY) * DAY - (days - 1) * DAY;
+  const window: DemoWindow = { nowMs, days, firstDay: Math.floor(nowMs / DAY) * DAY - (days - 1) * DAY };
+  const run: DemoRun = { rng, window, specs, pickTime: timePicker(rng, specs, window), sha: memoised(pseudoSha256), subjects: new SubjectPools() };
 
-  // Per-system cumulative day weights: weekly rhythm plus slow growth over the window.
+  const drafts: Draft[] = [];
+  // Sessions, not statements, are drawn, so weight by share per statement of a session.
+  const systemTable = weights(Object.values(specs).map((s) => [s, s.share / s.meanSessionSize] as const));
+  while (drafts.length < count) generateSession(run, rng.draw(systemTable), drafts, count);
+
+  drafts.sort((a, b) => a.t - b.t || a.order - b.order);
+  return drafts.map((d) => d.statement);
+}
+
+/** Per-system decision times: a weekly rhythm plus slow growth over the window, and the system's hours of the day. */
+function timePicker(rng: Rng, specs: Record<SystemKey, SystemSpec>, window: DemoWindow): (key: SystemKey) => number {
+  const { nowMs, days, firstDay } = window;
+  // Per-system cumulative day weights.
   const dayCdf = new Map<SystemKey, Float64Array>();
   for (const spec of Object.values(specs)) {
     const cdf = new Float64Array(days);
@@ -573,7 +623,7 @@ export function generateDemoStatements(options: DemoOptions): XapiStatement[] {
     }
     return lo;
   };
-  const pickTime = (key: SystemKey): number => {
+  return (key) => {
     const d = pickDay(key);
     for (let attempt = 0; attempt < 6; attempt++) {
       const t = firstDay + d * DAY + rng.draw(hourTables.get(key)!) * HOUR + rng.int(0, HOUR - 1);
@@ -583,431 +633,504 @@ export function generateDemoStatements(options: DemoOptions): XapiStatement[] {
     const start = firstDay + d * DAY;
     return start + Math.floor(rng.next() * Math.max(1, nowMs - start));
   };
+}
 
-  // Entity and subject pools: new ones keep appearing, some come back (repeat applicants,
-  // frequent posters, frequent ED attenders, re-decided applications and posts).
-  let applicationSeq = 7000;
-  let customerSeq = 12000;
-  let authorSeq = 4000;
-  let encounterSeq = 412000;
-  let patientSeq = 81000;
-  const recentApplications: { id: string; customer: number }[] = [];
-  const customers: number[] = [];
-  const authors: number[] = [];
-  const recentPosts: { id: string; type: "post" | "comment"; author: number }[] = [];
-  const patients: number[] = [];
-  const recentEncounters: { id: string; patient: number }[] = [];
-  /** Keeps the last `max` items (ring buffer: shift() on big arrays is O(n)). */
-  const cursors = new WeakMap<unknown[], number>();
-  const remember = <T>(list: T[], item: T, max: number) => {
-    if (list.length < max) return void list.push(item);
-    const at = cursors.get(list) ?? 0;
-    list[at] = item;
-    cursors.set(list, (at + 1) % max);
-  };
-  /** Mostly recent members, sometimes long-standing ones: a few subjects recur a lot. */
-  const reuse = (pool: number[]): number => pool[Math.floor(pool.length * (1 - rng.next() ** 2.5))] ?? pool[0]!;
-
-
-  const loanDecision = (t: number, version: string, aiOutcome: string): DecisionDraft => {
-    let app: { id: string; customer: number };
-    if (recentApplications.length > 20 && rng.chance(0.08)) {
-      app = rng.pick(recentApplications); // re-decided after a referral or an appeal
-    } else {
-      const customer = customers.length > 30 && rng.chance(0.3) ? reuse(customers) : ++customerSeq;
-      if (customer === customerSeq) customers.push(customer);
-      app = { id: `LA-${civilFromDays(Math.floor(t / DAY))[0]}-${pad(++applicationSeq, 7)}`, customer };
-      remember(recentApplications, app, 300);
+/** One session of one system (a user's or a batch's consecutive decisions), appended to `drafts` up to `count`. */
+function generateSession(run: DemoRun, spec: SystemSpec, drafts: Draft[], count: number): void {
+  const { rng } = run;
+  const size = spec.sessionSize();
+  const session = rng.uuid();
+  const offsetMinutes = rng.chance(spec.plusOneShare) ? 60 : 0;
+  let t = run.pickTime(spec.key);
+  for (let i = 0; i < size && drafts.length < count; i++) {
+    if (i > 0) t += spec.sessionGapMs();
+    if (t > run.window.nowMs) break;
+    const kind = rng.draw(spec.mix);
+    // ≈3% of all decisions are human overrides: a quarter of the AI-assisted ones.
+    const override = kind === "ai_assisted_human" && rng.chance(0.25);
+    const error = kind === "ai" && rng.chance(0.017);
+    // An appeal needs room before "now" for the human to come back to it; clamping its
+    // time to now instead would pile every late appeal onto the newest instant.
+    const appealWindow = Math.min(4 * DAY, run.window.nowMs - t);
+    if (override && appealWindow >= 2 * HOUR && rng.chance(0.5) && drafts.length + 2 <= count) {
+      generateAppeal(run, { spec, t, session, offsetMinutes }, appealWindow, drafts);
+      continue;
     }
-    const denied = aiOutcome === "denied";
-    const dti = round(denied ? rng.between(0.44, 0.62) : rng.between(0.12, 0.42), 2);
-    const history = denied && rng.chance(0.3) ? rng.int(3, 20) : rng.int(24, 300);
-    const amount = rng.int(4, 120) * 500;
-    const reasons = (outcome: string): readonly string[] => {
-      switch (outcome) {
-        case "approved":
-          return [
-            `Debt-to-income ratio ${dti} within policy; ${history} months of clean credit history`,
-            `Affordability check passed with margin; requested ${amount} within product limits`,
-            "Stable employment and repayment history meet approval criteria",
-          ];
-        case "denied":
-          return [
-            `Debt-to-income ratio ${dti} exceeds the policy maximum of 0.43`,
-            history < 24 ? `Credit history of ${history} months is shorter than the 24 months required` : `Debt-to-income ratio ${dti} above policy limit`,
-            "Recent missed payments on existing credit facilities",
-          ];
-        case "referred":
-          return [
-            "Income documents could not be verified automatically; manual underwriting required",
-            `Borderline affordability (debt-to-income ${dti}); referred for manual review`,
-            "Self-employed applicant: income verification needs an underwriter",
-          ];
-        default:
-          return ["Automated underwriting unavailable; referred to manual underwriting"];
-      }
-    };
-    return {
-      outcome: aiOutcome,
-      reasons,
-      entityType: "loan-application",
-      entityId: app.id,
-      entityIri: `https://loans.northwind-bank.example/applications/${app.id}`,
-      entityLabel: `Loan application ${app.id}`,
-      subject: { ref: `cust-${pad(app.customer, 7)}`, emailSha256: sha(`cust-${app.customer}`) },
-      features: {
-        debt_to_income: dti,
-        credit_history_months: history,
-        loan_amount: amount,
-        employment_status: rng.draw(EMPLOYMENT),
-        age_band: rng.pick(["18-24", "25-34", "35-44", "45-54", "55-64", "65-74"]),
-        postcode_area: rng.pick(["SW1", "E14", "M1", "LS2", "B15", "G2", "CF10", "BS1", "NE1", "EH3"]),
-      },
-      personalFeatures: ["age_band", "postcode_area"],
-      personalReason: false,
-      output: {
-        label: aiOutcome === "approved" ? "approve" : aiOutcome === "denied" ? "deny" : "refer",
-        probabilityOfDefault: round(denied ? rng.between(0.22, 0.55) : rng.between(0.01, 0.2), 3),
-      },
-      inputRef: `s3://nw-underwriting-inputs/${formatRfc3339(t).slice(0, 10).replace(/-/g, "/")}/${app.id}.json`,
-      promptRef: version === "3.2.0" ? PROMPTS.underwriting8 : PROMPTS.underwriting7,
-      parameters: { approvalThreshold: version === "3.2.0" ? 0.6 : 0.62, temperature: 0 },
-      tokens: [rng.int(900, 1500), rng.int(60, 180)],
-      latencyMedianMs: version === "3.2.0" ? 300 : 380,
-    };
-  };
-
-  const moderationDecision = (_t: number, _version: string, aiOutcome: string): DecisionDraft => {
-    let post: { id: string; type: "post" | "comment"; author: number };
-    if (recentPosts.length > 20 && rng.chance(0.06)) {
-      post = rng.pick(recentPosts); // edited and re-checked, or reported again
-    } else {
-      const author = authors.length > 50 && rng.chance(0.45) ? reuse(authors) : ++authorSeq;
-      if (author === authorSeq) authors.push(author);
-      const type = rng.chance(0.6) ? "post" : "comment";
-      post = { id: `${type === "post" ? "p" : "c"}-${rng.hex(8)}`, type, author };
-      remember(recentPosts, post, 400);
-    }
-    const severe = aiOutcome === "removed";
-    const harmful = aiOutcome !== "allowed";
-    const toxicity = round(severe ? rng.between(0.93, 0.995) : harmful ? rng.between(0.75, 0.95) : rng.between(0.01, 0.55), 3);
-    const reasons = (outcome: string) => MODERATION_REASONS[outcome] ?? MODERATION_REASONS.error!;
-    return {
-      outcome: aiOutcome,
-      reasons,
-      entityType: post.type,
-      entityId: post.id,
-      entityIri: `https://chirp.example/${post.type}s/${post.id}`,
-      entityLabel: `${post.type === "post" ? "Post" : "Comment"} ${post.id}`,
-      subject: { ref: `user-${pad(post.author, 6)}` },
-      features: {
-        toxicity,
-        insult: round(clamp(toxicity + rng.normal() * 0.08, 0, 1), 3),
-        identity_attack: round(clamp(toxicity * rng.between(0, 0.5), 0, 1), 3),
-        spam: round(rng.between(0, harmful ? 0.6 : 0.1), 3),
-        link_count: rng.draw(LINK_COUNTS),
-        author_account_age_days: rng.int(0, 3000),
-      },
-      personalFeatures: ["author_account_age_days"],
-      personalReason: false,
-      output: { labels: { harassment: toxicity, spam: round(rng.between(0, 0.3), 3) }, policy: harmful ? rng.pick(["H-2", "S-1", "V-1", "M-3"]) : null },
-      inputRef: `chirp://${post.type}s/${post.id}/revisions/${rng.int(1, 4)}`,
-      parameters: { flagThreshold: 0.8, removeThreshold: 0.95 },
-      tokens: [rng.int(80, 400), rng.int(4, 12)],
-      latencyMedianMs: 70,
-    };
-  };
-
-  const LEVELS = ["immediate", "emergent", "urgent", "less-urgent", "non-urgent"] as const;
-  const triageDecision = (_t: number, version: string, aiOutcome: string): DecisionDraft => {
-    let enc: { id: string; patient: number };
-    if (recentEncounters.length > 10 && rng.chance(0.05)) {
-      enc = rng.pick(recentEncounters); // re-triaged after a change in condition
-    } else {
-      const patient = patients.length > 30 && rng.chance(0.25) ? reuse(patients) : ++patientSeq;
-      if (patient === patientSeq) patients.push(patient);
-      enc = { id: `enc-${pad(++encounterSeq, 8)}`, patient };
-      remember(recentEncounters, enc, 200);
-    }
-    // A failed AI call ("escalated") has no level of its own; the patient still has vitals.
-    const known = LEVELS.indexOf(aiOutcome as (typeof LEVELS)[number]);
-    const level = known >= 0 ? known : rng.int(1, 4);
-    const sick = 4 - level; // 4 = immediate ... 0 = non-urgent
-    const reasons = (outcome: string) => TRIAGE_REASONS[outcome] ?? TRIAGE_REASONS.error!;
-    return {
-      outcome: aiOutcome,
-      reasons,
-      entityType: "patient-encounter",
-      entityId: enc.id,
-      entityIri: `https://ed.st-elsewhere.example/encounters/${enc.id}`,
-      entityLabel: `ED encounter ${enc.id}`,
-      subject: { ref: `pat-${pad(enc.patient, 8)}`, mrnSha256: sha(`pat-${enc.patient}`) },
-      features: {
-        heart_rate: Math.round(clamp(78 + sick * 9 + rng.normal() * 10, 35, 190)),
-        spo2: Math.round(clamp(98 - sick * 1.5 + rng.normal() * 1.5, 70, 100)),
-        systolic_bp: Math.round(clamp(128 - sick * 6 + rng.normal() * 14, 60, 220)),
-        temp_c: round(clamp(36.9 + rng.normal() * 0.6 + (sick > 1 ? 0.4 : 0), 34, 41.5), 1),
-        age_band: rng.pick(["0-17", "18-34", "35-49", "50-64", "65-74", "75+"]),
-        chief_complaint_code: rng.pick(["R07.4", "R10.4", "S93.4", "R51", "J18.9", "S01.8", "L30.9", "R55"]),
-      },
-      personalFeatures: ["heart_rate", "spo2", "systolic_bp", "temp_c", "age_band", "chief_complaint_code"],
-      personalReason: true, // clinical reasons are health data about the patient
-      output: { suggestedLevel: aiOutcome, esi: level + 1 },
-      inputRef: `fhir://ed.st-elsewhere.example/Encounter/${enc.id}/_history/${rng.int(1, 3)}`,
-      promptRef: version === "2.1.0" ? PROMPTS.triage5 : PROMPTS.triage4,
-      parameters: { temperature: 0.1, maxTokens: 400 },
-      tokens: [rng.int(1200, 2200), rng.int(80, 220)],
-      latencyMedianMs: version === "2.1.0" ? 1100 : 1300,
-    };
-  };
-
-  const aiOutcomeFor = (key: SystemKey, version: string): string => {
-    if (key === "loans")
-      return version === "3.2.0"
-        ? rng.draw(LOAN_OUTCOMES_NEW)
-        : rng.draw(LOAN_OUTCOMES);
-    if (key === "moderation")
-      return rng.draw(MODERATION_OUTCOMES);
-    return rng.draw(TRIAGE_OUTCOMES);
-  };
-
-  /** A different final outcome, for overrides and for humans disagreeing with their advisor. */
-  const otherOutcome = (key: SystemKey, outcome: string): string => {
-    if (key === "triage") {
-      // Clinicians move one level, more often up (more urgent) than down.
-      const idx = Math.max(0, LEVELS.indexOf(outcome as (typeof LEVELS)[number]));
-      const delta = rng.chance(0.6) ? -1 : 1;
-      const j = idx + delta >= 0 && idx + delta < LEVELS.length ? idx + delta : idx - delta;
-      return LEVELS[j]!;
-    }
-    const options = key === "loans" ? ["approved", "denied", "referred"] : ["allowed", "flagged", "removed"];
-    return rng.pick(options.filter((o) => o !== outcome));
-  };
-
-  /** Reasons a person gives for changing the AI's outcome (the AI's features may not support the new outcome). */
-  const HUMAN_CHANGE_REASONS: Record<SystemKey, Record<string, readonly string[]>> = {
-    loans: {
-      approved: [
-        "Verified additional income documents; affordability recalculated within policy",
-        "Underwriter exception: substantial savings offset the debt-to-income ratio",
-      ],
-      denied: ["Bank statements show undisclosed liabilities", "Affordability fails after a verified rent increase"],
-      referred: ["Documents inconsistent; sent to a senior underwriter"],
-    },
-    moderation: {
-      allowed: ["Reviewed in context: quoted reporting, not harassment", "False positive: reclaimed term used within the community"],
-      flagged: ["Needs specialist review (possible coordinated campaign)"],
-      removed: ["Reviewer confirmed targeted harassment across several posts", "Reviewer confirmed doxxing of a private individual"],
-    },
-    triage: Object.fromEntries(
-      LEVELS.map((l) => [l, [`Clinical assessment differs from the automated estimate; triaged ${l}`, `Observations on review support ${l}`]]),
-    ),
-  };
-
-  const verbFor = (key: SystemKey, outcome: string): DecisionVerb =>
-    key === "triage" ? (outcome === "escalated" ? "escalated" : "triaged") : (outcome as DecisionVerb);
-  const successFor = (outcome: string): boolean | undefined =>
-    outcome === "approved" || outcome === "allowed" ? true : outcome === "denied" || outcome === "flagged" || outcome === "removed" ? false : undefined;
-
-  const confidenceFor = (kind: Kind | "override", version: string): number => {
-    const boost = version === "3.2.0" || version === "2.1.0" ? 0.015 : 0;
-    let c: number;
-    if (kind === "ai") c = rng.chance(0.05) ? rng.between(0.45, 0.65) : 0.8 + 0.195 * rng.next() ** 0.6;
-    else if (kind === "human_approved_ai") c = rng.between(0.55, 0.93);
-    else if (kind === "override") c = rng.between(0.4, 0.76);
-    else c = rng.between(0.42, 0.94);
-    return round(clamp(c + boost, 0, 0.999), 3);
-  };
-
-  const staffAgent = (spec: SystemSpec, who: Staff): XapiAgent => ({
-    objectType: "Agent",
-    name: who.name,
-    account: { homePage: spec.staffDirectory, name: who.id },
-  });
-  const aiAgent = (spec: SystemSpec, version: string): XapiAgent => ({
-    objectType: "Agent",
-    name: spec.displayName,
-    account: { homePage: spec.homePage, name: `${spec.model}@${version}` },
-  });
-
-  interface Emit {
-    spec: SystemSpec;
-    t: number;
-    session: string | null;
-    kind: Kind;
-    override: boolean;
-    error: boolean;
-    /** For overrides with an earlier AI record: that record's id. */
-    overridesStatementId?: string;
-    /** Reuse an existing decision draft (the override of an earlier AI statement). */
-    draft?: DecisionDraft;
-    version?: string;
-    /** Timestamp offset; chosen per session because one tool writes one way. */
-    offsetMinutes: number;
+    pushDraft(drafts, t, buildStatement(run, { spec, t, session, kind, override, error, offsetMinutes }).statement);
   }
+}
 
-  const build = (e: Emit): { statement: XapiStatement; draft: DecisionDraft; version: string } => {
-    const { spec } = e;
-    const day = Math.floor((e.t - firstDay) / DAY);
-    const version = e.version ?? modelVersion(rng, spec.key, day, days);
-    const usesAi = e.kind !== "human";
-    let aiOutcome: string = e.error
-      ? spec.key === "loans"
-        ? "referred"
-        : spec.key === "moderation"
-          ? "flagged"
-          : "escalated"
-      : aiOutcomeFor(spec.key, version);
-    const make =
-      spec.key === "loans" ? loanDecision : spec.key === "moderation" ? moderationDecision : triageDecision;
-    const draft = e.draft ?? make(e.t, version, aiOutcome);
-    draft.inputSha256 ??= rng.hex(64);
-    // A reused draft already belongs to another statement: copy what goes into this one
-    // so no two statements share a mutable object.
-    const own = <T extends object>(v: T): T => (e.draft ? { ...v } : v);
-    aiOutcome = draft.outcome;
+function pushDraft(drafts: Draft[], t: number, statement: XapiStatement): void {
+  drafts.push({ t, order: drafts.length, statement });
+}
 
-    // The final outcome is the AI's unless a human changed it: always for overrides,
-    // sometimes when a human decided with AI advice (that is not an override: the AI
-    // never decided). Purely human decisions keep the draft's outcome.
-    let finalOutcome = aiOutcome;
-    let reason = rng.pick(draft.reasons(e.error ? "error" : aiOutcome));
-    if (e.override || (e.kind === "ai_assisted_human" && rng.chance(0.12))) {
-      finalOutcome = otherOutcome(spec.key, aiOutcome);
-      reason = rng.pick(HUMAN_CHANGE_REASONS[spec.key][finalOutcome] ?? ["Changed on human review"]);
+/** Appeal flow: the AI decided on its own first; a human overrode it later, outside the session. */
+function generateAppeal(
+  run: DemoRun,
+  at: { spec: SystemSpec; t: number; session: string; offsetMinutes: number },
+  appealWindow: number,
+  drafts: Draft[],
+): void {
+  const { spec, t, offsetMinutes } = at;
+  const first = buildStatement(run, { spec, t, session: at.session, kind: "ai", override: false, error: false, offsetMinutes });
+  pushDraft(drafts, t, first.statement);
+  const later = t + run.rng.int(2 * HOUR, appealWindow);
+  const second = buildStatement(run, {
+    spec,
+    t: later,
+    session: null,
+    kind: "ai_assisted_human",
+    override: true,
+    error: false,
+    draft: first.draft,
+    version: first.version,
+    overridesStatementId: first.statement.id,
+    offsetMinutes,
+  });
+  pushDraft(drafts, later, second.statement);
+}
+
+// ---------------------------------------------------------------------------------------
+// Subjects and entities
+// ---------------------------------------------------------------------------------------
+
+/** Keeps the last `max` items (a ring buffer: shift() on big arrays is O(n)). */
+class RecentItems<T> {
+  readonly items: T[] = [];
+  private cursor = 0;
+
+  constructor(private readonly max: number) {}
+
+  remember(item: T): void {
+    if (this.items.length < this.max) {
+      this.items.push(item);
+      return;
     }
-    const success = successFor(finalOutcome);
-
-    const actorIsAi = e.kind === "ai" || e.kind === "human_approved_ai";
-    const who = rng.pick(spec.staff);
-    const contextAgents: XapiContextAgent[] = [];
-    if (e.kind === "human_approved_ai") {
-      contextAgents.push({ objectType: "contextAgent", agent: staffAgent(spec, who), relevantTypes: [ROLES.approver] });
-    } else if (e.kind === "ai_assisted_human") {
-      contextAgents.push({ objectType: "contextAgent", agent: aiAgent(spec, version), relevantTypes: [ROLES.advisor] });
-    }
-
-    const extensions: Record<string, unknown> = {};
-    if (usesAi) {
-      extensions[EXT.aiSystems] = [spec.homePage];
-      extensions[EXT.model] = { name: spec.model, version, provider: spec.provider };
-      extensions[EXT.parameters] = own(draft.parameters);
-    }
-    extensions[EXT.inputRef] = { ref: draft.inputRef, sha256: draft.inputSha256 };
-    if (usesAi && draft.promptRef) extensions[EXT.promptRef] = { ...draft.promptRef };
-    extensions[EXT.inputFeatures] = own(draft.features);
-    extensions[EXT.personalFeatures] = e.draft ? [...draft.personalFeatures] : draft.personalFeatures;
-    if (draft.personalReason) extensions[EXT.personalData] = ["/result/response"];
-    extensions[EXT.subject] = own(draft.subject);
-    // An override of an earlier AI record does not re-run the model: its runtime data
-    // (output, tokens, latency, pipeline) lives in the referenced statement.
-    if (usesAi && !e.overridesStatementId) {
-      let latency = Math.round(clamp(rng.logNormal(draft.latencyMedianMs, 0.35), 5, 60_000));
-      const [tin, tout] = draft.tokens;
-      if (e.error) {
-        const err = rng.pick(ERRORS);
-        if (err.code === "MODEL_TIMEOUT") latency = 5000 + rng.int(0, 40);
-        extensions[EXT.error] = { ...err };
-        extensions[EXT.pipeline] = [
-          { step: "feature-extraction", status: err.step === "feature-extraction" ? "error" : "ok", ms: rng.int(8, 60) },
-          ...(err.step === "feature-extraction" ? [] : [{ step: err.step, status: "error", ms: Math.max(1, latency - 60) }]),
-        ];
-        extensions[EXT.latencyMs] = latency;
-      } else {
-        extensions[EXT.output] = own(draft.output);
-        extensions[EXT.tokenUsage] = { input: tin, output: tout, total: tin + tout };
-        extensions[EXT.latencyMs] = latency;
-        const fx = Math.max(1, Math.round(latency * rng.between(0.08, 0.15)));
-        const score = Math.max(1, Math.round(latency * rng.between(0.3, 0.5)));
-        extensions[EXT.pipeline] = [
-          { step: "feature-extraction", status: "ok", ms: fx },
-          { step: "scoring", status: "ok", ms: score },
-          { step: spec.key === "moderation" ? "policy-mapping" : "rationale", status: "ok", ms: Math.max(1, latency - fx - score) },
-        ];
-      }
-    }
-
-    const resultExt: Record<string, unknown> = { [EXT.outcome]: finalOutcome };
-    if (!actorIsAi && usesAi) resultExt[EXT.aiOutcome] = aiOutcome;
-    const verb: DecisionVerb = e.override ? "overrode" : verbFor(spec.key, finalOutcome);
-    // Built property by property: conditional spreads were a measurable share of the cost.
-    const result: XapiResult = {};
-    if (success !== undefined) result.success = success;
-    result.response = reason;
-    if (usesAi && !e.error) result.score = { scaled: confidenceFor(e.override ? "override" : e.kind, version) };
-    result.extensions = resultExt;
-    const context: XapiContext = {};
-    if (e.session) context.registration = e.session;
-    if (e.overridesStatementId) context.statement = { objectType: "StatementRef", id: e.overridesStatementId };
-    context.contextActivities = { category: [{ id: PROFILE_IRI, definition: { type: PROFILE_ACTIVITY_TYPE } }] };
-    if (contextAgents.length > 0) context.contextAgents = contextAgents;
-    context.extensions = extensions;
-    const statement: XapiStatement = {
-      id: rng.uuid(),
-      actor: actorIsAi ? aiAgent(spec, version) : staffAgent(spec, who),
-      verb: { id: VERBS[verb], display: { en: verb } },
-      object: {
-        objectType: "Activity",
-        id: draft.entityIri,
-        definition: {
-          type: ENTITY_TYPES[draft.entityType],
-          name: { en: draft.entityLabel },
-          extensions: { [EXT.entity]: { type: draft.entityType, id: draft.entityId } },
-        },
-      },
-      result,
-      context,
-      timestamp: formatRfc3339(e.t, e.offsetMinutes),
-    };
-    return { statement, draft, version };
-  };
-
-  const drafts: Draft[] = [];
-  let order = 0;
-  const push = (t: number, statement: XapiStatement) => drafts.push({ t, order: order++, statement });
-  // Sessions, not statements, are drawn, so weight by share per statement of a session.
-  const systemTable = weights(Object.values(specs).map((s) => [s, s.share / s.meanSessionSize] as const));
-
-  while (drafts.length < count) {
-    const spec = rng.draw(systemTable);
-    const size = spec.sessionSize();
-    const session = rng.uuid();
-    const offsetMinutes = rng.chance(spec.plusOneShare) ? 60 : 0;
-    let t = pickTime(spec.key);
-    for (let i = 0; i < size && drafts.length < count; i++) {
-      if (i > 0) t += spec.sessionGapMs();
-      if (t > nowMs) break;
-      const kind = rng.draw(spec.mix);
-      // ≈3% of all decisions are human overrides: a quarter of the AI-assisted ones.
-      const override = kind === "ai_assisted_human" && rng.chance(0.25);
-      const error = kind === "ai" && rng.chance(0.017);
-      // An appeal needs room before "now" for the human to come back to it; clamping its
-      // time to now instead would pile every late appeal onto the newest instant.
-      const appealWindow = Math.min(4 * DAY, nowMs - t);
-      if (override && appealWindow >= 2 * HOUR && rng.chance(0.5) && drafts.length + 2 <= count) {
-        // Appeal flow: the AI decided on its own first; a human overrode it later.
-        const first = build({ spec, t, session, kind: "ai", override: false, error: false, offsetMinutes });
-        push(t, first.statement);
-        const later = t + rng.int(2 * HOUR, appealWindow);
-        const second = build({
-          spec,
-          t: later,
-          session: null,
-          kind: "ai_assisted_human",
-          override: true,
-          error: false,
-          draft: first.draft,
-          version: first.version,
-          overridesStatementId: first.statement.id,
-          offsetMinutes,
-        });
-        push(later, second.statement);
-        continue;
-      }
-      push(t, build({ spec, t, session, kind, override, error, offsetMinutes }).statement);
-    }
+    this.items[this.cursor] = item;
+    this.cursor = (this.cursor + 1) % this.max;
   }
+}
 
-  drafts.sort((a, b) => a.t - b.t || a.order - b.order);
-  return drafts.map((d) => d.statement);
+interface LoanApplication {
+  id: string;
+  customer: number;
+}
+
+interface ModeratedPost {
+  id: string;
+  type: "post" | "comment";
+  author: number;
+}
+
+interface EdEncounter {
+  id: string;
+  patient: number;
+}
+
+/**
+ * Entity and subject pools: new ones keep appearing, some come back (repeat applicants,
+ * frequent posters, frequent ED attenders, re-decided applications and posts).
+ */
+class SubjectPools {
+  applicationSeq = 7000;
+  customerSeq = 12000;
+  authorSeq = 4000;
+  encounterSeq = 412000;
+  patientSeq = 81000;
+  readonly recentApplications = new RecentItems<LoanApplication>(300);
+  readonly customers: number[] = [];
+  readonly authors: number[] = [];
+  readonly recentPosts = new RecentItems<ModeratedPost>(400);
+  readonly patients: number[] = [];
+  readonly recentEncounters = new RecentItems<EdEncounter>(200);
+}
+
+/** Mostly recent members, sometimes long-standing ones: a few subjects recur a lot. */
+function reuse(rng: Rng, pool: number[]): number {
+  return pool[Math.floor(pool.length * (1 - rng.next() ** 2.5))] ?? pool[0]!;
+}
+
+// ---------------------------------------------------------------------------------------
+// Decision drafts, one maker per system
+// ---------------------------------------------------------------------------------------
+
+type DecisionMaker = (run: DemoRun, t: number, version: string, aiOutcome: string) => DecisionDraft;
+
+function loanApplication(run: DemoRun, t: number): LoanApplication {
+  const { rng, subjects: p } = run;
+  if (p.recentApplications.items.length > 20 && rng.chance(0.08)) {
+    return rng.pick(p.recentApplications.items); // re-decided after a referral or an appeal
+  }
+  const customer = p.customers.length > 30 && rng.chance(0.3) ? reuse(rng, p.customers) : ++p.customerSeq;
+  if (customer === p.customerSeq) p.customers.push(customer);
+  const app = { id: `LA-${civilFromDays(Math.floor(t / DAY))[0]}-${pad(++p.applicationSeq, 7)}`, customer };
+  p.recentApplications.remember(app);
+  return app;
+}
+
+/** Underwriting reasons per outcome, quoting the application's figures. Lazy: formatting numbers is costly. */
+function loanReasons(dti: number, history: number, amount: number): (outcome: string) => readonly string[] {
+  return (outcome) => {
+    switch (outcome) {
+      case "approved":
+        return [
+          `Debt-to-income ratio ${dti} within policy; ${history} months of clean credit history`,
+          `Affordability check passed with margin; requested ${amount} within product limits`,
+          "Stable employment and repayment history meet approval criteria",
+        ];
+      case "denied":
+        return [
+          `Debt-to-income ratio ${dti} exceeds the policy maximum of 0.43`,
+          history < 24 ? `Credit history of ${history} months is shorter than the 24 months required` : `Debt-to-income ratio ${dti} above policy limit`,
+          "Recent missed payments on existing credit facilities",
+        ];
+      case "referred":
+        return [
+          "Income documents could not be verified automatically; manual underwriting required",
+          `Borderline affordability (debt-to-income ${dti}); referred for manual review`,
+          "Self-employed applicant: income verification needs an underwriter",
+        ];
+      default:
+        return ["Automated underwriting unavailable; referred to manual underwriting"];
+    }
+  };
+}
+
+const loanDecision: DecisionMaker = (run, t, version, aiOutcome) => {
+  const { rng } = run;
+  const app = loanApplication(run, t);
+  const denied = aiOutcome === "denied";
+  const dti = round(denied ? rng.between(0.44, 0.62) : rng.between(0.12, 0.42), 2);
+  const history = denied && rng.chance(0.3) ? rng.int(3, 20) : rng.int(24, 300);
+  const amount = rng.int(4, 120) * 500;
+  return {
+    outcome: aiOutcome,
+    reasons: loanReasons(dti, history, amount),
+    entityType: "loan-application",
+    entityId: app.id,
+    entityIri: `https://loans.northwind-bank.example/applications/${app.id}`,
+    entityLabel: `Loan application ${app.id}`,
+    subject: { ref: `cust-${pad(app.customer, 7)}`, emailSha256: run.sha(`cust-${app.customer}`) },
+    features: {
+      debt_to_income: dti,
+      credit_history_months: history,
+      loan_amount: amount,
+      employment_status: rng.draw(EMPLOYMENT),
+      age_band: rng.pick(["18-24", "25-34", "35-44", "45-54", "55-64", "65-74"]),
+      postcode_area: rng.pick(["SW1", "E14", "M1", "LS2", "B15", "G2", "CF10", "BS1", "NE1", "EH3"]),
+    },
+    personalFeatures: ["age_band", "postcode_area"],
+    personalReason: false,
+    output: {
+      label: aiOutcome === "approved" ? "approve" : aiOutcome === "denied" ? "deny" : "refer",
+      probabilityOfDefault: round(denied ? rng.between(0.22, 0.55) : rng.between(0.01, 0.2), 3),
+    },
+    inputRef: `s3://nw-underwriting-inputs/${formatRfc3339(t).slice(0, 10).replace(/-/g, "/")}/${app.id}.json`,
+    promptRef: version === "3.2.0" ? PROMPTS.underwriting8 : PROMPTS.underwriting7,
+    parameters: { approvalThreshold: version === "3.2.0" ? 0.6 : 0.62, temperature: 0 },
+    tokens: [rng.int(900, 1500), rng.int(60, 180)],
+    latencyMedianMs: version === "3.2.0" ? 300 : 380,
+  };
+};
+
+function moderatedPost(run: DemoRun): ModeratedPost {
+  const { rng, subjects: p } = run;
+  if (p.recentPosts.items.length > 20 && rng.chance(0.06)) {
+    return rng.pick(p.recentPosts.items); // edited and re-checked, or reported again
+  }
+  const author = p.authors.length > 50 && rng.chance(0.45) ? reuse(rng, p.authors) : ++p.authorSeq;
+  if (author === p.authorSeq) p.authors.push(author);
+  const type = rng.chance(0.6) ? "post" : "comment";
+  const post: ModeratedPost = { id: `${type === "post" ? "p" : "c"}-${rng.hex(8)}`, type, author };
+  p.recentPosts.remember(post);
+  return post;
+}
+
+const moderationDecision: DecisionMaker = (run, _t, _version, aiOutcome) => {
+  const { rng } = run;
+  const post = moderatedPost(run);
+  const severe = aiOutcome === "removed";
+  const harmful = aiOutcome !== "allowed";
+  const toxicity = round(severe ? rng.between(0.93, 0.995) : harmful ? rng.between(0.75, 0.95) : rng.between(0.01, 0.55), 3);
+  return {
+    outcome: aiOutcome,
+    reasons: (outcome) => MODERATION_REASONS[outcome] ?? MODERATION_REASONS.error!,
+    entityType: post.type,
+    entityId: post.id,
+    entityIri: `https://chirp.example/${post.type}s/${post.id}`,
+    entityLabel: `${post.type === "post" ? "Post" : "Comment"} ${post.id}`,
+    subject: { ref: `user-${pad(post.author, 6)}` },
+    features: {
+      toxicity,
+      insult: round(clamp(toxicity + rng.normal() * 0.08, 0, 1), 3),
+      identity_attack: round(clamp(toxicity * rng.between(0, 0.5), 0, 1), 3),
+      spam: round(rng.between(0, harmful ? 0.6 : 0.1), 3),
+      link_count: rng.draw(LINK_COUNTS),
+      author_account_age_days: rng.int(0, 3000),
+    },
+    personalFeatures: ["author_account_age_days"],
+    personalReason: false,
+    output: { labels: { harassment: toxicity, spam: round(rng.between(0, 0.3), 3) }, policy: harmful ? rng.pick(["H-2", "S-1", "V-1", "M-3"]) : null },
+    inputRef: `chirp://${post.type}s/${post.id}/revisions/${rng.int(1, 4)}`,
+    parameters: { flagThreshold: 0.8, removeThreshold: 0.95 },
+    tokens: [rng.int(80, 400), rng.int(4, 12)],
+    latencyMedianMs: 70,
+  };
+};
+
+function triageEncounter(run: DemoRun): EdEncounter {
+  const { rng, subjects: p } = run;
+  if (p.recentEncounters.items.length > 10 && rng.chance(0.05)) {
+    return rng.pick(p.recentEncounters.items); // re-triaged after a change in condition
+  }
+  const patient = p.patients.length > 30 && rng.chance(0.25) ? reuse(rng, p.patients) : ++p.patientSeq;
+  if (patient === p.patientSeq) p.patients.push(patient);
+  const enc = { id: `enc-${pad(++p.encounterSeq, 8)}`, patient };
+  p.recentEncounters.remember(enc);
+  return enc;
+}
+
+const triageDecision: DecisionMaker = (run, _t, version, aiOutcome) => {
+  const { rng } = run;
+  const enc = triageEncounter(run);
+  // A failed AI call ("escalated") has no level of its own; the patient still has vitals.
+  const known = LEVELS.indexOf(aiOutcome as (typeof LEVELS)[number]);
+  const level = known >= 0 ? known : rng.int(1, 4);
+  const sick = 4 - level; // 4 = immediate ... 0 = non-urgent
+  return {
+    outcome: aiOutcome,
+    reasons: (outcome) => TRIAGE_REASONS[outcome] ?? TRIAGE_REASONS.error!,
+    entityType: "patient-encounter",
+    entityId: enc.id,
+    entityIri: `https://ed.st-elsewhere.example/encounters/${enc.id}`,
+    entityLabel: `ED encounter ${enc.id}`,
+    subject: { ref: `pat-${pad(enc.patient, 8)}`, mrnSha256: run.sha(`pat-${enc.patient}`) },
+    features: {
+      heart_rate: Math.round(clamp(78 + sick * 9 + rng.normal() * 10, 35, 190)),
+      spo2: Math.round(clamp(98 - sick * 1.5 + rng.normal() * 1.5, 70, 100)),
+      systolic_bp: Math.round(clamp(128 - sick * 6 + rng.normal() * 14, 60, 220)),
+      temp_c: round(clamp(36.9 + rng.normal() * 0.6 + (sick > 1 ? 0.4 : 0), 34, 41.5), 1),
+      age_band: rng.pick(["0-17", "18-34", "35-49", "50-64", "65-74", "75+"]),
+      chief_complaint_code: rng.pick(["R07.4", "R10.4", "S93.4", "R51", "J18.9", "S01.8", "L30.9", "R55"]),
+    },
+    personalFeatures: ["heart_rate", "spo2", "systolic_bp", "temp_c", "age_band", "chief_complaint_code"],
+    personalReason: true, // clinical reasons are health data about the patient
+    output: { suggestedLevel: aiOutcome, esi: level + 1 },
+    inputRef: `fhir://ed.st-elsewhere.example/Encounter/${enc.id}/_history/${rng.int(1, 3)}`,
+    promptRef: version === "2.1.0" ? PROMPTS.triage5 : PROMPTS.triage4,
+    parameters: { temperature: 0.1, maxTokens: 400 },
+    tokens: [rng.int(1200, 2200), rng.int(80, 220)],
+    latencyMedianMs: version === "2.1.0" ? 1100 : 1300,
+  };
+};
+
+const DECISION_MAKERS: Record<SystemKey, DecisionMaker> = { loans: loanDecision, moderation: moderationDecision, triage: triageDecision };
+
+// ---------------------------------------------------------------------------------------
+// Outcomes and actors
+// ---------------------------------------------------------------------------------------
+
+function aiOutcomeFor(rng: Rng, key: SystemKey, version: string): string {
+  if (key === "loans") return version === "3.2.0" ? rng.draw(LOAN_OUTCOMES_NEW) : rng.draw(LOAN_OUTCOMES);
+  if (key === "moderation") return rng.draw(MODERATION_OUTCOMES);
+  return rng.draw(TRIAGE_OUTCOMES);
+}
+
+/** A different final outcome, for overrides and for humans disagreeing with their advisor. */
+function otherOutcome(rng: Rng, key: SystemKey, outcome: string): string {
+  if (key === "triage") {
+    // Clinicians move one level, more often up (more urgent) than down.
+    const idx = Math.max(0, LEVELS.indexOf(outcome as (typeof LEVELS)[number]));
+    const delta = rng.chance(0.6) ? -1 : 1;
+    const j = idx + delta >= 0 && idx + delta < LEVELS.length ? idx + delta : idx - delta;
+    return LEVELS[j]!;
+  }
+  const options = key === "loans" ? ["approved", "denied", "referred"] : ["allowed", "flagged", "removed"];
+  return rng.pick(options.filter((o) => o !== outcome));
+}
+
+const verbFor = (key: SystemKey, outcome: string): DecisionVerb =>
+  key === "triage" ? (outcome === "escalated" ? "escalated" : "triaged") : (outcome as DecisionVerb);
+const successFor = (outcome: string): boolean | undefined =>
+  outcome === "approved" || outcome === "allowed" ? true : outcome === "denied" || outcome === "flagged" || outcome === "removed" ? false : undefined;
+
+function confidenceFor(rng: Rng, kind: Kind | "override", version: string): number {
+  const boost = version === "3.2.0" || version === "2.1.0" ? 0.015 : 0;
+  let c: number;
+  if (kind === "ai") c = rng.chance(0.05) ? rng.between(0.45, 0.65) : 0.8 + 0.195 * rng.next() ** 0.6;
+  else if (kind === "human_approved_ai") c = rng.between(0.55, 0.93);
+  else if (kind === "override") c = rng.between(0.4, 0.76);
+  else c = rng.between(0.42, 0.94);
+  return round(clamp(c + boost, 0, 0.999), 3);
+}
+
+const staffAgent = (spec: SystemSpec, who: Staff): XapiAgent => ({
+  objectType: "Agent",
+  name: who.name,
+  account: { homePage: spec.staffDirectory, name: who.id },
+});
+const aiAgent = (spec: SystemSpec, version: string): XapiAgent => ({
+  objectType: "Agent",
+  name: spec.displayName,
+  account: { homePage: spec.homePage, name: `${spec.model}@${version}` },
+});
+
+// ---------------------------------------------------------------------------------------
+// Statements
+// ---------------------------------------------------------------------------------------
+
+interface Emit {
+  spec: SystemSpec;
+  t: number;
+  session: string | null;
+  kind: Kind;
+  override: boolean;
+  error: boolean;
+  /** For overrides with an earlier AI record: that record's id. */
+  overridesStatementId?: string;
+  /** Reuse an existing decision draft (the override of an earlier AI statement). */
+  draft?: DecisionDraft;
+  version?: string;
+  /** Timestamp offset; chosen per session because one tool writes one way. */
+  offsetMinutes: number;
+}
+
+/** What was decided: the draft, the AI's outcome, and the final outcome with its reason. */
+interface Decision {
+  draft: DecisionDraft;
+  version: string;
+  aiOutcome: string;
+  finalOutcome: string;
+  reason: string;
+}
+
+function buildStatement(run: DemoRun, e: Emit): { statement: XapiStatement; draft: DecisionDraft; version: string } {
+  const { rng } = run;
+  const { spec } = e;
+  const decision = decide(run, e);
+  const { draft, version } = decision;
+  const actorIsAi = e.kind === "ai" || e.kind === "human_approved_ai";
+  const who = rng.pick(spec.staff);
+  const contextAgents: XapiContextAgent[] = [];
+  if (e.kind === "human_approved_ai") {
+    contextAgents.push({ objectType: "contextAgent", agent: staffAgent(spec, who), relevantTypes: [ROLES.approver] });
+  } else if (e.kind === "ai_assisted_human") {
+    contextAgents.push({ objectType: "contextAgent", agent: aiAgent(spec, version), relevantTypes: [ROLES.advisor] });
+  }
+  const extensions = decisionExtensions(run, e, draft, version);
+  const result = decisionResult(run, e, decision, actorIsAi);
+  const context: XapiContext = {};
+  if (e.session) context.registration = e.session;
+  if (e.overridesStatementId) context.statement = { objectType: "StatementRef", id: e.overridesStatementId };
+  context.contextActivities = { category: [{ id: PROFILE_IRI, definition: { type: PROFILE_ACTIVITY_TYPE } }] };
+  if (contextAgents.length > 0) context.contextAgents = contextAgents;
+  context.extensions = extensions;
+  const verb: DecisionVerb = e.override ? "overrode" : verbFor(spec.key, decision.finalOutcome);
+  const statement: XapiStatement = {
+    id: rng.uuid(),
+    actor: actorIsAi ? aiAgent(spec, version) : staffAgent(spec, who),
+    verb: { id: VERBS[verb], display: { en: verb } },
+    object: {
+      objectType: "Activity",
+      id: draft.entityIri,
+      definition: {
+        type: ENTITY_TYPES[draft.entityType],
+        name: { en: draft.entityLabel },
+        extensions: { [EXT.entity]: { type: draft.entityType, id: draft.entityId } },
+      },
+    },
+    result,
+    context,
+    timestamp: formatRfc3339(e.t, e.offsetMinutes),
+  };
+  return { statement, draft, version };
+}
+
+/**
+ * The model version, the AI's outcome and the final one. The final outcome is the AI's
+ * unless a human changed it: always for overrides, sometimes when a human decided with AI
+ * advice (that is not an override: the AI never decided). Purely human decisions keep the
+ * draft's outcome.
+ */
+function decide(run: DemoRun, e: Emit): Decision {
+  const { rng } = run;
+  const { spec } = e;
+  const day = Math.floor((e.t - run.window.firstDay) / DAY);
+  const version = e.version ?? modelVersion(rng, spec.key, day, run.window.days);
+  const aiOutcome = e.error ? AI_ERROR_OUTCOMES[spec.key] : aiOutcomeFor(rng, spec.key, version);
+  const draft = e.draft ?? DECISION_MAKERS[spec.key](run, e.t, version, aiOutcome);
+  draft.inputSha256 ??= rng.hex(64);
+  let finalOutcome = draft.outcome;
+  let reason = rng.pick(draft.reasons(e.error ? "error" : draft.outcome));
+  if (e.override || (e.kind === "ai_assisted_human" && rng.chance(0.12))) {
+    finalOutcome = otherOutcome(rng, spec.key, draft.outcome);
+    reason = rng.pick(HUMAN_CHANGE_REASONS[spec.key][finalOutcome] ?? ["Changed on human review"]);
+  }
+  return { draft, version, aiOutcome: draft.outcome, finalOutcome, reason };
+}
+
+/** The context extensions: which system and model, its input, the subject, and the run's own data. */
+function decisionExtensions(run: DemoRun, e: Emit, draft: DecisionDraft, version: string): Record<string, unknown> {
+  const { spec } = e;
+  const usesAi = e.kind !== "human";
+  // A reused draft already belongs to another statement: copy what goes into this one
+  // so no two statements share a mutable object.
+  const own = <T extends object>(v: T): T => (e.draft ? { ...v } : v);
+  const extensions: Record<string, unknown> = {};
+  if (usesAi) {
+    extensions[EXT.aiSystems] = [spec.homePage];
+    extensions[EXT.model] = { name: spec.model, version, provider: spec.provider };
+    extensions[EXT.parameters] = own(draft.parameters);
+  }
+  extensions[EXT.inputRef] = { ref: draft.inputRef, sha256: draft.inputSha256 };
+  if (usesAi && draft.promptRef) extensions[EXT.promptRef] = { ...draft.promptRef };
+  extensions[EXT.inputFeatures] = own(draft.features);
+  extensions[EXT.personalFeatures] = e.draft ? [...draft.personalFeatures] : draft.personalFeatures;
+  if (draft.personalReason) extensions[EXT.personalData] = ["/result/response"];
+  extensions[EXT.subject] = own(draft.subject);
+  // An override of an earlier AI record does not re-run the model: its runtime data
+  // (output, tokens, latency, pipeline) lives in the referenced statement.
+  if (usesAi && !e.overridesStatementId) addRuntimeExtensions(run.rng, e, draft, extensions, own);
+  return extensions;
+}
+
+/** What running the model produced: an error, or its output, token usage, latency and pipeline steps. */
+function addRuntimeExtensions(rng: Rng, e: Emit, draft: DecisionDraft, extensions: Record<string, unknown>, own: <T extends object>(v: T) => T): void {
+  let latency = Math.round(clamp(rng.logNormal(draft.latencyMedianMs, 0.35), 5, 60_000));
+  const [tin, tout] = draft.tokens;
+  if (e.error) {
+    const err = rng.pick(ERRORS);
+    if (err.code === "MODEL_TIMEOUT") latency = 5000 + rng.int(0, 40);
+    extensions[EXT.error] = { ...err };
+    extensions[EXT.pipeline] = [
+      { step: "feature-extraction", status: err.step === "feature-extraction" ? "error" : "ok", ms: rng.int(8, 60) },
+      ...(err.step === "feature-extraction" ? [] : [{ step: err.step, status: "error", ms: Math.max(1, latency - 60) }]),
+    ];
+    extensions[EXT.latencyMs] = latency;
+    return;
+  }
+  extensions[EXT.output] = own(draft.output);
+  extensions[EXT.tokenUsage] = { input: tin, output: tout, total: tin + tout };
+  extensions[EXT.latencyMs] = latency;
+  const fx = Math.max(1, Math.round(latency * rng.between(0.08, 0.15)));
+  const score = Math.max(1, Math.round(latency * rng.between(0.3, 0.5)));
+  extensions[EXT.pipeline] = [
+    { step: "feature-extraction", status: "ok", ms: fx },
+    { step: "scoring", status: "ok", ms: score },
+    { step: e.spec.key === "moderation" ? "policy-mapping" : "rationale", status: "ok", ms: Math.max(1, latency - fx - score) },
+  ];
+}
+
+function decisionResult(run: DemoRun, e: Emit, decision: Decision, actorIsAi: boolean): XapiResult {
+  const usesAi = e.kind !== "human";
+  const success = successFor(decision.finalOutcome);
+  const resultExt: Record<string, unknown> = { [EXT.outcome]: decision.finalOutcome };
+  if (!actorIsAi && usesAi) resultExt[EXT.aiOutcome] = decision.aiOutcome;
+  // Built property by property: conditional spreads were a measurable share of the cost.
+  const result: XapiResult = {};
+  if (success !== undefined) result.success = success;
+  result.response = decision.reason;
+  if (usesAi && !e.error) result.score = { scaled: confidenceFor(run.rng, e.override ? "override" : e.kind, decision.version) };
+  result.extensions = resultExt;
+  return result;
 }

@@ -1,14 +1,14 @@
 import { randomBytes } from "node:crypto";
 import { chmodSync, existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
 import path from "node:path";
-import { sql } from "drizzle-orm";
-import { queryRowsUnchecked, type Db } from "../../db/client";
+import { readLogSize } from "../../db/queries/log-entries";
 import { getUserByEmail } from "../../db/queries/users";
 import type { Role } from "../auth/permissions";
-import { aiSystemIris, parseRfc3339, type XapiStatement } from "../ledger/statement";
+import { aiSystemIris } from "../ledger/xapi/actor-type";
+import { parseRfc3339 } from "../ledger/xapi/syntax";
+import type { XapiStatement } from "../ledger/xapi/types";
 import { appendDecisions } from "../ledger-store/append-decisions";
-import type { LogId } from "../ledger-store/log-append";
-import { checkpointNow, type Runtime } from "../server/runtime";
+import { checkpointNow, LOGS, type Runtime } from "../server/runtime-context";
 import { createApiKey, verifyApiKey } from "../services/api-keys";
 import { createUser, type ServiceActor } from "../services/users";
 import { DEMO_AI_SYSTEMS, generateDemoStatements } from "./generate-demo-statements";
@@ -113,14 +113,6 @@ function writeJsonPrivate(file: string, value: unknown): void {
   writeFileSync(tmp, JSON.stringify(value, null, 2) + "\n", { mode: 0o600 });
   chmodSync(tmp, 0o600);
   renameSync(tmp, file);
-}
-
-async function decisionsLogSize(db: Db): Promise<number> {
-  const rows = await queryRowsUnchecked<{ n: string | number | null }>(
-    db,
-    sql`select coalesce(max(seq) + 1, 0) as n from log_entries where log_id = 'decisions'`,
-  );
-  return Number(rows[0]?.n ?? 0);
 }
 
 const SYSTEM_KEYS = Object.keys(DEMO_AI_SYSTEMS) as (keyof typeof DEMO_AI_SYSTEMS)[];
@@ -238,7 +230,7 @@ export async function seedDemoIfEmpty(runtime: Runtime, options: SeedOptions = {
   const credentialsFile = path.join(dataDir, DEMO_CREDENTIALS_FILE);
   const url = options.url ?? runtime.config.NEXTAUTH_URL?.replace(/\/$/, "") ?? `http://localhost:${process.env.PORT ?? "3000"}`;
 
-  const size = await decisionsLogSize(runtime.db);
+  const size = await readLogSize(runtime.db, "decisions");
   let state = readJson<SeedState>(stateFile);
   const unfinished = state !== null && state.version === 1 && state.completedAt === null;
   if (size > 0 && !unfinished) {
@@ -287,7 +279,7 @@ export async function seedDemoIfEmpty(runtime: Runtime, options: SeedOptions = {
     status = { state: "running", stored, total: plan.count };
   };
   const checkpointAll = async () => {
-    for (const logId of ["decisions", "access"] as LogId[]) await checkpointNow(runtime, logId);
+    for (const logId of LOGS) await checkpointNow(runtime, logId);
   };
 
   const foreground = Math.min(options.foregroundBatches ?? 1, batches.length);

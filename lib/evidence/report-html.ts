@@ -2,7 +2,7 @@
 // readable by someone who is not an engineer, and printable (print styles, table headers
 // repeat on every page). Shared-safe: no node: imports.
 
-import { ACTOR_TYPE_LABELS, type ActorType } from "../ledger/statement";
+import { ACTOR_TYPE_LABELS, type ActorType } from "../ledger/xapi/actor-type";
 import type { BundleManifest } from "./bundle-format";
 
 export interface ReportRow {

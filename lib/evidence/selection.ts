@@ -4,8 +4,7 @@
 // the manifest.
 
 import { z } from "zod";
-import { ACTOR_TYPE_LABELS, ACTOR_TYPES, type ActorType } from "../ledger/statement";
-import { HUMAN_REVIEW_LABELS } from "../search-params/decisions";
+import { ACTOR_TYPE_LABELS, ACTOR_TYPES, HUMAN_REVIEW_LABELS, HUMAN_REVIEW_VALUES, type ActorType } from "../ledger/xapi/actor-type";
 import { type DecisionFilters } from "../filters/decision-filters";
 
 export const MAX_SELECTED_IDS = 10_000;
@@ -24,7 +23,7 @@ export const storedFiltersSchema = z.strictObject({
   modelVersions: z.array(z.string().max(200)).max(50),
   verbs: z.array(z.string().max(200)).max(50),
   outcomes: z.array(z.string().max(200)).max(50),
-  humanReview: z.array(z.enum(["approved", "overridden", "none"])).max(3),
+  humanReview: z.array(z.enum(HUMAN_REVIEW_VALUES)).max(HUMAN_REVIEW_VALUES.length),
   sessionId: z.string().max(200).nullable(),
   confidenceMin: z.number().min(0).max(1).nullable(),
   confidenceMax: z.number().min(0).max(1).nullable(),

@@ -1,15 +1,20 @@
 // The offline evidence-bundle verifier, shared by the browser page (/verify-bundle) and the
-// CLI (`decision-ledger verify`). No node: imports: hashing is WebCrypto by default (the CLI
-// may inject a faster synchronous SHA-256), unzipping is fflate.
+// CLI (`decision-ledger verify`). No node: imports: hashing is the ledger's one hasher, on a
+// pure-JS SHA-256 by default (the CLI may inject Node's native one), unzipping is fflate.
 //
 // It trusts nothing in the bundle except what it can recompute: file hashes, each record's
 // leaf hash from its exact bytes, each inclusion proof up to the checkpoint's root, the
 // checkpoint's Ed25519 signature, the consistency proofs and the export receipt. Every
 // failure names the file and, for records, the position (seq) and id.
+//
+// verifyBundle runs the checks as steps, top to bottom, sharing one Verification context;
+// their order is part of the result (checks are listed and failures capped in that order).
 
 import { unzipSync } from "fflate";
+import { portableHasher } from "../hash/browser-sha256";
 import { bytesEqual, fromBase64, fromHex, toHex, utf8Decode, utf8Encode } from "../ledger/bytes";
-import { leafHash, verifyConsistency, verifyInclusion, webSha256, type Sha256 } from "../ledger/merkle";
+import type { LogHasher } from "../ledger/hasher";
+import { verifyConsistency, verifyInclusion } from "../ledger/merkle";
 import { parseCheckpoint, verifyNote, type Checkpoint } from "../ledger/signed-note";
 import {
   BUNDLE_FILES as F,
@@ -21,8 +26,10 @@ import {
   splitSignedNote,
   splitVerifierKey,
   type BundleManifest,
+  type BundleRecordLine,
   type ConsistencyFile,
   type ExportReceipt,
+  type ManifestFile,
 } from "./bundle-format";
 
 export const FAILURE_CODES = {
@@ -90,8 +97,11 @@ export interface BundleVerification {
 export interface VerifyBundleOptions {
   /** A C2SP verifier key the recipient obtained out of band; when given, the bundled key is not trusted. */
   trustedKey?: string | null;
-  /** SHA-256 to use (default WebCrypto). Must produce the same bytes. */
-  sha?: Sha256;
+  /**
+   * The ledger's hasher: default portableHasher (pure-JS SHA-256, runs in a page); the CLI
+   * passes nodeHasher, which is faster. Every hasher gives the same bytes.
+   */
+  hasher?: LogHasher<Uint8Array>;
   maxFailures?: number;
   onProgress?: (p: { phase: string; done: number; total: number }) => void;
 }
@@ -159,14 +169,149 @@ function* lines(bytes: Uint8Array): Generator<{ line: Uint8Array; number: number
   if (start < bytes.length) yield { line: bytes.subarray(start), number };
 }
 
+/** Records and proofs are the large files: unpacked only when they are checked, once each, and not kept. */
+const LARGE_FILES: ReadonlySet<string> = new Set([F.records, F.proofs]);
+
+/**
+ * The bundle's files, unpacked one at a time, so memory holds the archive plus one unpacked
+ * file, not the whole bundle unpacked. Small files are kept once read; every file's SHA-256
+ * is computed at most once.
+ */
+class BundleArchive {
+  private readonly small = new Map<string, Uint8Array | null>();
+  private readonly hashes = new Map<string, string>();
+  private readonly nameSet: ReadonlySet<string>;
+
+  private constructor(
+    private readonly zip: Uint8Array,
+    private readonly hasher: LogHasher<Uint8Array>,
+    /** Every entry name, in archive order, duplicates included. */
+    readonly names: readonly string[],
+  ) {
+    this.nameSet = new Set(names);
+  }
+
+  /** Lists the archive's entries (nothing is unpacked yet); null when it is no readable zip. */
+  static open(zip: Uint8Array, hasher: LogHasher<Uint8Array>, out: Collector): BundleArchive | null {
+    const names: string[] = [];
+    try {
+      unzipSync(zip, {
+        filter: (f) => {
+          names.push(f.name);
+          return false;
+        },
+      });
+    } catch (error) {
+      out.add({ code: "bundle_unreadable", message: `not a readable .zip file: ${errorMessage(error)}` });
+      return null;
+    }
+    const archive = new BundleArchive(zip, hasher, names);
+    if (names.length !== archive.nameSet.size) out.add({ code: "unexpected_file", message: "the archive lists the same file name twice" });
+    return archive;
+  }
+
+  has(name: string): boolean {
+    return this.nameSet.has(name);
+  }
+
+  /** A file's bytes; null when the archive has no such file or it cannot be unpacked. */
+  read(name: string): Uint8Array | null {
+    if (!this.has(name)) return null;
+    if (this.small.has(name)) return this.small.get(name)!;
+    let bytes: Uint8Array | null;
+    try {
+      bytes = unzipSync(this.zip, { filter: (f) => f.name === name })[name] ?? null;
+    } catch {
+      bytes = null;
+    }
+    if (!LARGE_FILES.has(name)) this.small.set(name, bytes);
+    return bytes;
+  }
+
+  /** SHA-256 (hex) of a file, of `bytes` when the caller has them unpacked already; null when unreadable. */
+  sha256Hex(name: string, bytes?: Uint8Array | null): string | null {
+    const known = this.hashes.get(name);
+    if (known) return known;
+    const b = bytes ?? this.read(name);
+    if (!b) return null;
+    const hex = toHex(this.hasher.backend.digest(b));
+    this.hashes.set(name, hex);
+    return hex;
+  }
+}
+
+/** What the checks share while one bundle is verified; each check adds to `out` and `result`. */
+interface Verification {
+  hasher: LogHasher<Uint8Array>;
+  opts: VerifyBundleOptions;
+  archive: BundleArchive;
+  out: Collector;
+  result: BundleVerification;
+  manifest: BundleManifest;
+  /** SHA-256 (hex) of manifest.json as found: what the export receipt must name. */
+  manifestSha256: string;
+  /** The manifest's file list by path. */
+  listed: Map<string, ManifestFile>;
+  /** Whether every file so far matches the manifest's list and hashes (records and proofs are hashed as they are read). */
+  filesOk: boolean;
+}
+
+/** Whose key the signatures are checked against. */
+interface Trust {
+  /** The key the recipient supplied, if any. */
+  supplied: string | null;
+  trustedKeys: string[];
+}
+
+/** The bundle's checkpoint: what every inclusion proof must lead to. */
+interface BundleCheckpoint {
+  /** checkpoint.note as found (null when missing). */
+  note: string | null;
+  /** Its content; read even when the signature fails, so records can still be checked and reported. */
+  checkpoint: Checkpoint | null;
+  signatureOk: boolean;
+}
+
+/** A record as records.jsonl states it: its id and the leaf hash its proof must start from. */
+interface BundledRecord {
+  id: string;
+  leaf: Uint8Array;
+}
+
 /** Verifies an evidence bundle (.zip bytes). Never throws for a bad bundle: problems are failures. */
 export async function verifyBundle(zip: Uint8Array, opts: VerifyBundleOptions = {}): Promise<BundleVerification> {
-  const t0 = Date.now();
-  const sha = opts.sha ?? webSha256;
+  const startedAt = Date.now();
+  const hasher = opts.hasher ?? portableHasher;
   const out = new Collector(opts.maxFailures ?? 200);
-  const checks: BundleCheck[] = [];
-  const warnings: string[] = [];
-  const result: BundleVerification = {
+  const result = emptyVerification();
+  const finish = () => finishVerification(result, out, startedAt);
+
+  const archive = BundleArchive.open(zip, hasher, out);
+  if (!archive) return finish();
+  const read = readManifest(archive, out, result);
+  if (!read) return finish();
+  const v: Verification = { hasher, opts, archive, out, result, ...read, listed: new Map(read.manifest.files.map((f) => [f.path, f])), filesOk: true };
+
+  checkFileList(v);
+  const trust = checkKeys(v);
+  const checkpoint = await checkCheckpoint(v, trust);
+  checkCheckpointCopies(v, checkpoint.note);
+  await checkConsistency(v, trust, checkpoint.checkpoint);
+  // Records before proofs, each unpacked in its own step: only one of the two large files is in memory at a time.
+  const records = checkRecords(v);
+  checkInclusionProofs(v, records, checkpoint);
+  result.checks.push({
+    label: "File hashes",
+    ok: v.filesOk,
+    detail: v.filesOk ? `all ${v.manifest.files.length} files match the manifest` : "some files do not match",
+  });
+  checkSha256Sums(v);
+  await checkExportReceipt(v, trust);
+  return finish();
+}
+
+function emptyVerification(): BundleVerification {
+  return {
     ok: false,
     bundleId: null,
     createdAt: null,
@@ -181,82 +326,43 @@ export async function verifyBundle(zip: Uint8Array, opts: VerifyBundleOptions = 
     proofsChecked: 0,
     consistencyProofsChecked: 0,
     receiptVerified: false,
-    checks,
+    checks: [],
     failures: [],
     moreFailures: 0,
-    warnings,
+    warnings: [],
     durationMs: 0,
   };
-  const finish = (): BundleVerification => {
-    result.failures = out.failures;
-    result.moreFailures = out.more;
-    result.ok = out.count === 0;
-    result.durationMs = Date.now() - t0;
-    return result;
-  };
-  const hex = async (data: Uint8Array) => toHex(await sha(data));
+}
 
-  // --- The archive ------------------------------------------------------------------
-  const names: string[] = [];
-  // Files are unpacked one at a time (the two large ones only once each), so memory holds the
-  // archive plus one unpacked file, not the whole bundle unpacked.
-  const small = new Map<string, Uint8Array | null>();
-  const hashes = new Map<string, string>();
-  const read = (name: string): Uint8Array | null => {
-    if (small.has(name)) return small.get(name)!;
-    let bytes: Uint8Array | null;
-    try {
-      bytes = unzipSync(zip, { filter: (f) => f.name === name })[name] ?? null;
-    } catch {
-      bytes = null;
-    }
-    if (!bigFiles.has(name)) small.set(name, bytes);
-    return bytes;
-  };
-  /** SHA-256 (hex) of a file in the bundle, computed once. */
-  const hashOf = async (name: string, bytes?: Uint8Array | null): Promise<string | null> => {
-    const known = hashes.get(name);
-    if (known) return known;
-    const b = bytes ?? read(name);
-    if (!b) return null;
-    const h = await hex(b);
-    hashes.set(name, h);
-    return h;
-  };
-  const bigFiles = new Set<string>([F.records, F.proofs]);
-  try {
-    unzipSync(zip, {
-      filter: (f) => {
-        names.push(f.name);
-        return false;
-      },
-    });
-  } catch (error) {
-    out.add({ code: "bundle_unreadable", message: `not a readable .zip file: ${errorMessage(error)}` });
-    return finish();
+function finishVerification(result: BundleVerification, out: Collector, startedAt: number): BundleVerification {
+  result.failures = out.failures;
+  result.moreFailures = out.more;
+  result.ok = out.count === 0;
+  result.durationMs = Date.now() - startedAt;
+  return result;
+}
+
+/** A text file of the bundle; a missing required file or invalid UTF-8 is a failure. */
+function readText(v: Pick<Verification, "archive" | "out">, name: string, required: boolean): string | null {
+  const bytes = v.archive.read(name);
+  if (!bytes) {
+    if (required) v.out.add({ code: "file_missing", file: name, message: `${name} is missing from the bundle` });
+    return null;
   }
-  const nameSet = new Set(names);
-  if (names.length !== nameSet.size) out.add({ code: "unexpected_file", message: "the archive lists the same file name twice" });
+  try {
+    return utf8Decode(bytes);
+  } catch {
+    v.out.add({ code: "manifest_invalid", file: name, message: `${name} is not valid UTF-8 text` });
+    return null;
+  }
+}
 
-  const readText = (name: string, required: boolean): string | null => {
-    const bytes = nameSet.has(name) ? read(name) : null;
-    if (!bytes) {
-      if (required) out.add({ code: "file_missing", file: name, message: `${name} is missing from the bundle` });
-      return null;
-    }
-    try {
-      return utf8Decode(bytes);
-    } catch {
-      out.add({ code: "manifest_invalid", file: name, message: `${name} is not valid UTF-8 text` });
-      return null;
-    }
-  };
-
-  // --- Manifest -----------------------------------------------------------------------
-  const manifestBytes = nameSet.has(F.manifest) ? read(F.manifest) : null;
+/** manifest.json, parsed and described in the result; null (with a failure) when nothing can be checked without it. */
+function readManifest(archive: BundleArchive, out: Collector, result: BundleVerification): { manifest: BundleManifest; manifestSha256: string } | null {
+  const manifestBytes = archive.read(F.manifest);
   if (!manifestBytes) {
     out.add({ code: "file_missing", file: F.manifest, message: "manifest.json is missing: this is not an evidence bundle" });
-    return finish();
+    return null;
   }
   let manifest: BundleManifest;
   try {
@@ -267,49 +373,57 @@ export async function verifyBundle(zip: Uint8Array, opts: VerifyBundleOptions = 
     }
   } catch (error) {
     out.add({ code: "manifest_invalid", file: F.manifest, message: `manifest.json cannot be read: ${errorMessage(error)}` });
-    return finish();
+    return null;
   }
   result.bundleId = manifest.bundleId ?? null;
   result.createdAt = manifest.createdAt ?? null;
   result.createdBy = manifest.createdBy ? `${manifest.createdBy.name} <${manifest.createdBy.email}> (${manifest.createdBy.role})` : null;
   result.selection = manifest.selection?.description ?? null;
   result.deployment = manifest.ledger.deployment ?? null;
-  const manifestSha256 = await hex(manifestBytes);
+  return { manifest, manifestSha256: archive.sha256Hex(F.manifest, manifestBytes)! };
+}
 
-  // --- File hashes (small files now; records and proofs while they are read) -----------
-  const listed = new Map(manifest.files.map((f) => [f.path, f]));
-  let filesOk = true;
+/** A file's bytes must hash to what the manifest lists for it. */
+function checkFileHash(v: Verification, path: string, expected: string, bytes?: Uint8Array): void {
+  if (v.archive.sha256Hex(path, bytes) !== expected) {
+    v.out.add({ code: "file_modified", file: path, message: `${path} does not match the SHA-256 in the manifest` });
+    v.filesOk = false;
+  }
+}
+
+/** The manifest's file list against the archive: each listed file present and (small files now) unmodified, nothing unlisted. */
+function checkFileList(v: Verification): void {
+  const { archive, out, manifest } = v;
   for (const f of manifest.files) {
-    if (!nameSet.has(f.path)) {
+    if (!archive.has(f.path)) {
       out.add({ code: "file_missing", file: f.path, message: `${f.path} is listed in the manifest but missing from the bundle` });
-      filesOk = false;
+      v.filesOk = false;
       continue;
     }
-    if (bigFiles.has(f.path)) continue;
-    if ((await hashOf(f.path)) !== f.sha256) {
-      out.add({ code: "file_modified", file: f.path, message: `${f.path} does not match the SHA-256 in the manifest` });
-      filesOk = false;
-    }
+    if (!LARGE_FILES.has(f.path)) checkFileHash(v, f.path, f.sha256);
   }
-  for (const name of names) {
-    if (!listed.has(name) && !FILES_AFTER_MANIFEST.includes(name) && !name.endsWith("/")) {
+  for (const name of archive.names) {
+    if (!v.listed.has(name) && !FILES_AFTER_MANIFEST.includes(name) && !name.endsWith("/")) {
       out.add({ code: "unexpected_file", file: name, message: `${name} is in the bundle but not in its manifest` });
-      filesOk = false;
+      v.filesOk = false;
     }
   }
   for (const required of [F.records, F.proofs, F.checkpointNote, F.verifierKey]) {
-    if (!listed.has(required)) {
+    if (!v.listed.has(required)) {
       out.add({ code: "manifest_invalid", file: F.manifest, message: `the manifest does not list ${required}` });
-      filesOk = false;
+      v.filesOk = false;
     }
   }
+}
 
-  // --- Keys ---------------------------------------------------------------------------
-  const bundledKey = readText(F.verifierKey, true)?.trim() ?? null;
-  if (bundledKey !== null && bundledKey !== manifest.ledger.verifierKey) {
+/** The bundled key files must agree; the recipient's key, when given, is the only one trusted. */
+function checkKeys(v: Verification): Trust {
+  const { out, result } = v;
+  const bundledKey = readText(v, F.verifierKey, true)?.trim() ?? null;
+  if (bundledKey !== null && bundledKey !== v.manifest.ledger.verifierKey) {
     out.add({ code: "key_mismatch", file: F.verifierKey, message: "the verifier key file differs from the key named in the manifest" });
   }
-  const pem = readText(F.keyPem, false);
+  const pem = readText(v, F.keyPem, false);
   if (bundledKey && pem !== null) {
     try {
       if (!bytesEqual(pemToEd25519PublicKey(pem), splitVerifierKey(bundledKey).publicKey)) {
@@ -319,55 +433,35 @@ export async function verifyBundle(zip: Uint8Array, opts: VerifyBundleOptions = 
       out.add({ code: "key_mismatch", file: F.keyPem, message: `key files cannot be read: ${errorMessage(error)}` });
     }
   }
-  const supplied = opts.trustedKey?.trim() || null;
-  const trustedKeys = supplied ? [supplied] : bundledKey ? [bundledKey] : [];
+  const supplied = v.opts.trustedKey?.trim() || null;
   result.keyUsed = supplied ? "supplied" : bundledKey ? "bundled" : null;
   if (!supplied) {
-    warnings.push(
+    result.warnings.push(
       "The signature was checked only against the key inside the bundle. Anyone able to alter the bundle could replace that key: " +
         "compare it with the verifier key the ledger's operator gave you or its dashboard publishes at /api/v1/verifier-key, " +
         "or verify again with that key supplied.",
     );
   } else if (bundledKey && supplied !== bundledKey) {
-    warnings.push("The key you supplied differs from the key inside the bundle; only your key was trusted.");
+    result.warnings.push("The key you supplied differs from the key inside the bundle; only your key was trusted.");
   }
+  return { supplied, trustedKeys: supplied ? [supplied] : bundledKey ? [bundledKey] : [] };
+}
 
-  // --- Checkpoint ---------------------------------------------------------------------
-  const note = readText(F.checkpointNote, true);
-  let checkpoint: Checkpoint | null = null;
-  let signatureOk = false;
-  if (note !== null && trustedKeys.length > 0) {
-    try {
-      const verified = await verifyNote(note, trustedKeys);
-      signatureOk = true;
-      checkpoint = parseCheckpoint(verified.text);
-    } catch (error) {
-      out.add({
-        code: "checkpoint_signature",
-        file: F.checkpointNote,
-        message: `the checkpoint is not validly signed by the ${supplied ? "key you supplied" : "bundled key"}: ${errorMessage(error)}`,
-      });
-      // Still read its content so the records can be checked against it (and reported).
-      try {
-        checkpoint = parseCheckpoint(splitSignedNote(note).text);
-      } catch {
-        checkpoint = null;
-      }
-    }
-  }
-  checks.push({
+/** checkpoint.note: signed by the trusted key, and the checkpoint the manifest describes. */
+async function checkCheckpoint(v: Verification, trust: Trust): Promise<BundleCheckpoint> {
+  const { out, result, manifest } = v;
+  const note = readText(v, F.checkpointNote, true);
+  const { checkpoint, signatureOk } = note !== null && trust.trustedKeys.length > 0 ? await readSignedCheckpoint(out, note, trust) : { checkpoint: null, signatureOk: false };
+  result.checks.push({
     label: "Checkpoint signature",
     ok: signatureOk,
-    detail: signatureOk
-      ? `signed by ${supplied ? "the key you supplied" : "the key inside the bundle"}`
-      : "does not verify",
+    detail: signatureOk ? `signed by ${trust.supplied ? "the key you supplied" : "the key inside the bundle"}` : "does not verify",
   });
   if (checkpoint) {
-    const rootB64 = manifest.checkpoint.rootHash;
     result.checkpoint = { origin: checkpoint.origin, treeSize: checkpoint.size, rootHash: toHex(checkpoint.rootHash) };
     let rootMatches = false;
     try {
-      rootMatches = bytesEqual(fromBase64(rootB64), checkpoint.rootHash);
+      rootMatches = bytesEqual(fromBase64(manifest.checkpoint.rootHash), checkpoint.rootHash);
     } catch {
       rootMatches = false;
     }
@@ -378,36 +472,61 @@ export async function verifyBundle(zip: Uint8Array, opts: VerifyBundleOptions = 
       out.add({ code: "checkpoint_mismatch", file: F.manifest, message: `the checkpoint's origin "${checkpoint.origin}" is not the ledger's "${manifest.ledger.checkpointOrigin}"` });
     }
   }
-  // The shell-tool copies must say exactly what the note says.
-  if (note !== null) {
-    const msg = nameSet.has(F.checkpointMessage) ? read(F.checkpointMessage) : null;
-    const sig = nameSet.has(F.checkpointSignature) ? read(F.checkpointSignature) : null;
+  return { note, checkpoint, signatureOk };
+}
+
+async function readSignedCheckpoint(out: Collector, note: string, trust: Trust): Promise<Omit<BundleCheckpoint, "note">> {
+  try {
+    const verified = await verifyNote(note, trust.trustedKeys);
+    return { checkpoint: parseCheckpoint(verified.text), signatureOk: true };
+  } catch (error) {
+    out.add({
+      code: "checkpoint_signature",
+      file: F.checkpointNote,
+      message: `the checkpoint is not validly signed by the ${trust.supplied ? "key you supplied" : "bundled key"}: ${errorMessage(error)}`,
+    });
+    // Still read its content so the records can be checked against it (and reported).
     try {
-      const parts = splitSignedNote(note);
-      const raw = fromBase64(parts.signatures[0]?.signature ?? "");
-      if (msg && !bytesEqual(msg, utf8Encode(parts.text))) {
-        out.add({ code: "checkpoint_mismatch", file: F.checkpointMessage, message: "checkpoint.msg is not the signed text of checkpoint.note" });
-      }
-      if (sig && !bytesEqual(sig, raw.subarray(4))) {
-        out.add({ code: "checkpoint_mismatch", file: F.checkpointSignature, message: "checkpoint.sig is not the signature in checkpoint.note" });
-      }
-    } catch (error) {
-      out.add({ code: "checkpoint_signature", file: F.checkpointNote, message: `checkpoint.note is malformed: ${errorMessage(error)}` });
+      return { checkpoint: parseCheckpoint(splitSignedNote(note).text), signatureOk: false };
+    } catch {
+      return { checkpoint: null, signatureOk: false };
     }
   }
+}
 
-  // --- Consistency with earlier checkpoints --------------------------------------------
-  const consistencyText = readText(F.consistency, false);
+/** The shell-tool copies (checkpoint.msg, checkpoint.sig) must say exactly what the note says. */
+function checkCheckpointCopies(v: Verification, note: string | null): void {
+  if (note === null) return;
+  const msg = v.archive.read(F.checkpointMessage);
+  const sig = v.archive.read(F.checkpointSignature);
+  try {
+    const parts = splitSignedNote(note);
+    const raw = fromBase64(parts.signatures[0]?.signature ?? "");
+    if (msg && !bytesEqual(msg, utf8Encode(parts.text))) {
+      v.out.add({ code: "checkpoint_mismatch", file: F.checkpointMessage, message: "checkpoint.msg is not the signed text of checkpoint.note" });
+    }
+    if (sig && !bytesEqual(sig, raw.subarray(4))) {
+      v.out.add({ code: "checkpoint_mismatch", file: F.checkpointSignature, message: "checkpoint.sig is not the signature in checkpoint.note" });
+    }
+  } catch (error) {
+    v.out.add({ code: "checkpoint_signature", file: F.checkpointNote, message: `checkpoint.note is malformed: ${errorMessage(error)}` });
+  }
+}
+
+/** Each earlier checkpoint in consistency.json is signed by the trusted key and proven a prefix of this one. */
+async function checkConsistency(v: Verification, trust: Trust, checkpoint: Checkpoint | null): Promise<void> {
+  const { out, result } = v;
+  const consistencyText = readText(v, F.consistency, false);
   if (consistencyText !== null && checkpoint) {
     try {
       const file = JSON.parse(consistencyText) as ConsistencyFile;
       for (const p of file.proofs ?? []) {
         try {
-          const earlier = await verifyNote(p.fromCheckpoint, trustedKeys);
+          const earlier = await verifyNote(p.fromCheckpoint, trust.trustedKeys);
           const old = parseCheckpoint(earlier.text);
           if (old.origin !== checkpoint.origin) throw new Error(`earlier checkpoint is of another log (${old.origin})`);
           if (old.size !== p.fromSize || p.toSize !== checkpoint.size) throw new Error("sizes do not match the checkpoints");
-          await verifyConsistency(sha, old.size, checkpoint.size, p.proof.map((h) => fromBase64(h)), old.rootHash, checkpoint.rootHash);
+          verifyConsistency(v.hasher, old.size, checkpoint.size, p.proof.map((h) => fromBase64(h)), old.rootHash, checkpoint.rootHash);
           result.consistencyProofsChecked++;
         } catch (error) {
           out.add({
@@ -421,7 +540,7 @@ export async function verifyBundle(zip: Uint8Array, opts: VerifyBundleOptions = 
       out.add({ code: "consistency_invalid", file: F.consistency, message: `consistency.json cannot be read: ${errorMessage(error)}` });
     }
   }
-  checks.push({
+  result.checks.push({
     label: "Consistency with earlier checkpoints",
     ok: !out.failures.some((f) => f.code === "consistency_invalid"),
     detail:
@@ -429,79 +548,19 @@ export async function verifyBundle(zip: Uint8Array, opts: VerifyBundleOptions = 
         ? `${result.consistencyProofsChecked} earlier checkpoint(s) are prefixes of this one`
         : "no earlier checkpoint in the bundle (this is the ledger's first)",
   });
+}
 
-  // --- Records ------------------------------------------------------------------------
-  const records = new Map<number, { id: string; leaf: Uint8Array }>();
-  let recordsBytes: Uint8Array | null = nameSet.has(F.records) ? read(F.records) : null;
-  const recordsRead = recordsBytes !== null;
+/** records.jsonl: every record in ledger order, once, its bytes matching its leaf hash. Returns the records by seq, for the proofs. */
+function checkRecords(v: Verification): Map<number, BundledRecord> {
+  const { archive, out, result, manifest } = v;
+  const records = new Map<number, BundledRecord>();
+  const recordsBytes = archive.read(F.records);
   if (!recordsBytes) {
-    if (nameSet.has(F.records)) out.add({ code: "bundle_unreadable", file: F.records, message: "records.jsonl cannot be unpacked" });
+    if (archive.has(F.records)) out.add({ code: "bundle_unreadable", file: F.records, message: "records.jsonl cannot be unpacked" });
   } else {
-    const listedRecords = listed.get(F.records);
-    if (listedRecords && (await hashOf(F.records, recordsBytes)) !== listedRecords.sha256) {
-      out.add({ code: "file_modified", file: F.records, message: "records.jsonl does not match the SHA-256 in the manifest" });
-      filesOk = false;
-    }
-    let previous = -1;
-    const ids = new Set<string>();
-    let n = 0;
-    for (const { line, number } of lines(recordsBytes)) {
-      n++;
-      if (n % 2000 === 0) opts.onProgress?.({ phase: "records", done: n, total: manifest.recordCount });
-      let text: string;
-      try {
-        text = utf8Decode(line);
-      } catch {
-        out.add({ code: "record_malformed", file: F.records, message: `line ${number} is not valid UTF-8` });
-        continue;
-      }
-      const r = parseRecordLine(text);
-      if (!r) {
-        out.add({ code: "record_malformed", file: F.records, message: `line ${number} is not a record line` });
-        continue;
-      }
-      result.recordsChecked++;
-      if (records.has(r.seq) || ids.has(r.id)) {
-        out.add({ code: "record_duplicate", file: F.records, seq: r.seq, id: r.id, message: `${describeRecord(r.seq, r.id)} appears more than once` });
-        continue;
-      }
-      if (r.seq <= previous) {
-        out.add({
-          code: "record_out_of_order",
-          file: F.records,
-          seq: r.seq,
-          id: r.id,
-          message: `${describeRecord(r.seq, r.id)} comes after position ${previous} (line ${number}): records were moved or swapped`,
-        });
-      }
-      previous = Math.max(previous, r.seq);
-      ids.add(r.id);
-      const leaf = fromHex(r.leafHash);
-      records.set(r.seq, { id: r.id, leaf });
-      if (r.withheld) {
-        result.withheldRecords++;
-        continue;
-      }
-      // The prefix before the statement is ASCII for an unmasked line, so the statement's bytes
-      // are the line's bytes from the same offset: hash them without decoding and re-encoding.
-      const computed = await leafHash(sha, line.subarray(text.length - r.canonical.length - 1, line.length - 1));
-      if (!bytesEqual(computed, leaf)) {
-        out.add({
-          code: "record_modified",
-          file: F.records,
-          seq: r.seq,
-          id: r.id,
-          message: `${describeRecord(r.seq, r.id)}: its bytes hash to ${toHex(computed)}, not to its leaf hash ${r.leafHash}`,
-        });
-        continue;
-      }
-      const statementId = topLevelStringMember(r.canonical, "id");
-      if (statementId === null || statementId.toLowerCase() !== r.id) {
-        out.add({ code: "record_modified", file: F.records, seq: r.seq, id: r.id, message: `${describeRecord(r.seq, r.id)}: the line's id is not the statement's id` });
-        continue;
-      }
-      result.recordsVerifiedByBytes++;
-    }
+    const listedRecords = v.listed.get(F.records);
+    if (listedRecords) checkFileHash(v, F.records, listedRecords.sha256, recordsBytes);
+    checkRecordLines(v, recordsBytes, records);
     if (result.recordsChecked !== manifest.recordCount) {
       out.add({
         code: "record_count_mismatch",
@@ -516,104 +575,184 @@ export async function verifyBundle(zip: Uint8Array, opts: VerifyBundleOptions = 
       out.add({ code: "manifest_invalid", file: F.manifest, message: `the manifest counts ${manifest.withheldRecords} masked record(s), records.jsonl has ${result.withheldRecords}` });
     }
   }
-  recordsBytes = null; // let the unpacked records go before the proofs are unpacked
   const recordFailures = out.failures.filter((f) => f.file === F.records).length;
-  checks.push({
+  result.checks.push({
     label: "Record contents",
-    ok: recordsRead && recordFailures === 0,
+    ok: recordsBytes !== null && recordFailures === 0,
     detail:
       `${result.recordsVerifiedByBytes.toLocaleString("en-US")} record(s) match their leaf hashes byte for byte` +
       (result.withheldRecords > 0 ? `; ${result.withheldRecords.toLocaleString("en-US")} masked (personal data withheld, content not checkable)` : ""),
   });
+  return records;
+}
 
-  // --- Inclusion proofs ---------------------------------------------------------------
-  const proven = new Set<number>();
-  let proofsBytes: Uint8Array | null = nameSet.has(F.proofs) ? read(F.proofs) : null;
-  if (proofsBytes) {
-    const listedProofs = listed.get(F.proofs);
-    if (listedProofs && (await hashOf(F.proofs, proofsBytes)) !== listedProofs.sha256) {
-      out.add({ code: "file_modified", file: F.proofs, message: "proofs.jsonl does not match the SHA-256 in the manifest" });
-      filesOk = false;
+function checkRecordLines(v: Verification, recordsBytes: Uint8Array, records: Map<number, BundledRecord>): void {
+  const { out, result } = v;
+  const ids = new Set<string>();
+  let previous = -1;
+  let n = 0;
+  for (const { line, number } of lines(recordsBytes)) {
+    n++;
+    if (n % 2000 === 0) v.opts.onProgress?.({ phase: "records", done: n, total: v.manifest.recordCount });
+    let text: string;
+    try {
+      text = utf8Decode(line);
+    } catch {
+      out.add({ code: "record_malformed", file: F.records, message: `line ${number} is not valid UTF-8` });
+      continue;
     }
+    const r = parseRecordLine(text);
+    if (!r) {
+      out.add({ code: "record_malformed", file: F.records, message: `line ${number} is not a record line` });
+      continue;
+    }
+    result.recordsChecked++;
+    if (records.has(r.seq) || ids.has(r.id)) {
+      out.add({ code: "record_duplicate", file: F.records, seq: r.seq, id: r.id, message: `${describeRecord(r.seq, r.id)} appears more than once` });
+      continue;
+    }
+    if (r.seq <= previous) {
+      out.add({
+        code: "record_out_of_order",
+        file: F.records,
+        seq: r.seq,
+        id: r.id,
+        message: `${describeRecord(r.seq, r.id)} comes after position ${previous} (line ${number}): records were moved or swapped`,
+      });
+    }
+    previous = Math.max(previous, r.seq);
+    ids.add(r.id);
+    const leaf = fromHex(r.leafHash);
+    records.set(r.seq, { id: r.id, leaf });
+    if (r.withheld) {
+      result.withheldRecords++;
+      continue;
+    }
+    // The prefix before the statement is ASCII for an unmasked line, so the statement's bytes
+    // are the line's bytes from the same offset: hash them without decoding and re-encoding.
+    const statementBytes = line.subarray(text.length - r.canonical.length - 1, line.length - 1);
+    if (checkRecordBytes(v, r, statementBytes, leaf)) result.recordsVerifiedByBytes++;
+  }
+}
+
+/** An unmasked record's statement bytes must hash to its leaf hash, and be the statement the line names. */
+function checkRecordBytes(v: Verification, r: BundleRecordLine, statementBytes: Uint8Array, leaf: Uint8Array): boolean {
+  const computed = v.hasher.hashLeaf(statementBytes);
+  if (!v.hasher.backend.equal(computed, leaf)) {
+    v.out.add({
+      code: "record_modified",
+      file: F.records,
+      seq: r.seq,
+      id: r.id,
+      message: `${describeRecord(r.seq, r.id)}: its bytes hash to ${toHex(computed)}, not to its leaf hash ${r.leafHash}`,
+    });
+    return false;
+  }
+  const statementId = topLevelStringMember(r.canonical, "id");
+  if (statementId === null || statementId.toLowerCase() !== r.id) {
+    v.out.add({ code: "record_modified", file: F.records, seq: r.seq, id: r.id, message: `${describeRecord(r.seq, r.id)}: the line's id is not the statement's id` });
+    return false;
+  }
+  return true;
+}
+
+/** proofs.jsonl: every record proven, from its leaf hash, to the root of the bundle's signed checkpoint. */
+function checkInclusionProofs(v: Verification, records: Map<number, BundledRecord>, cp: BundleCheckpoint): void {
+  const { archive, out, result } = v;
+  const proofsBytes = archive.read(F.proofs);
+  if (proofsBytes) {
+    const listedProofs = v.listed.get(F.proofs);
+    if (listedProofs) checkFileHash(v, F.proofs, listedProofs.sha256, proofsBytes);
+    const proven = new Set<number>();
     let n = 0;
     for (const { line, number } of lines(proofsBytes)) {
       n++;
-      if (n % 2000 === 0) opts.onProgress?.({ phase: "proofs", done: n, total: manifest.recordCount });
-      let entry: { seq?: unknown; id?: unknown; tlogProof?: unknown };
-      try {
-        entry = JSON.parse(utf8Decode(line)) as typeof entry;
-      } catch {
-        out.add({ code: "proof_invalid", file: F.proofs, message: `line ${number} of proofs.jsonl cannot be read` });
-        continue;
-      }
-      const seq = typeof entry.seq === "number" ? entry.seq : undefined;
-      const id = typeof entry.id === "string" ? entry.id : undefined;
-      const record = seq !== undefined ? records.get(seq) : undefined;
-      if (seq === undefined || typeof entry.tlogProof !== "string") {
-        out.add({ code: "proof_invalid", file: F.proofs, message: `line ${number} of proofs.jsonl is incomplete` });
-        continue;
-      }
-      if (!record) {
-        out.add({ code: "record_missing", file: F.records, seq, id, message: `${describeRecord(seq, id)} has a proof but is missing from records.jsonl` });
-        continue;
-      }
-      if (id !== undefined && id !== record.id) {
-        out.add({ code: "proof_invalid", file: F.proofs, seq, id: record.id, message: `the proof for position ${seq} names id ${id}, the record is ${record.id}` });
-        continue;
-      }
-      try {
-        const p = parseTlogProof(entry.tlogProof);
-        if (p.index !== seq) throw new Error(`the proof is for position ${p.index}`);
-        if (p.checkpoint !== note) throw new Error("the proof refers to a different checkpoint than the bundle's");
-        if (!checkpoint) throw new Error("there is no readable checkpoint to check it against");
-        await verifyInclusion(sha, seq, checkpoint.size, record.leaf, p.proof.map((h) => fromBase64(h)), checkpoint.rootHash);
-        proven.add(seq);
-        result.proofsChecked++;
-      } catch (error) {
-        out.add({
-          code: "proof_invalid",
-          file: F.proofs,
-          seq,
-          id: record.id,
-          message: `${describeRecord(seq, record.id)} is not proven to be in the signed ledger: ${errorMessage(error)}`,
-        });
-      }
+      if (n % 2000 === 0) v.opts.onProgress?.({ phase: "proofs", done: n, total: v.manifest.recordCount });
+      const seq = checkProofLine(v, line, number, records, cp);
+      if (seq !== null) proven.add(seq);
     }
     for (const [seq, r] of records) {
       if (!proven.has(seq) && !out.failures.some((f) => f.seq === seq && f.code === "proof_invalid")) {
         out.add({ code: "proof_missing", file: F.proofs, seq, id: r.id, message: `${describeRecord(seq, r.id)} has no inclusion proof` });
       }
     }
-    proofsBytes = null;
-  } else if (nameSet.has(F.proofs)) {
+  } else if (archive.has(F.proofs)) {
     out.add({ code: "bundle_unreadable", file: F.proofs, message: "proofs.jsonl cannot be unpacked" });
   }
-  checks.push({
+  result.checks.push({
     label: "Inclusion in the signed ledger",
-    ok: result.proofsChecked === records.size && records.size > 0 && signatureOk,
-    detail: checkpoint
-      ? `${result.proofsChecked.toLocaleString("en-US")} of ${records.size.toLocaleString("en-US")} record(s) proven in ${checkpoint.origin} at ${checkpoint.size.toLocaleString("en-US")} records`
+    ok: result.proofsChecked === records.size && records.size > 0 && cp.signatureOk,
+    detail: cp.checkpoint
+      ? `${result.proofsChecked.toLocaleString("en-US")} of ${records.size.toLocaleString("en-US")} record(s) proven in ${cp.checkpoint.origin} at ${cp.checkpoint.size.toLocaleString("en-US")} records`
       : "no readable checkpoint",
   });
-  checks.push({ label: "File hashes", ok: filesOk, detail: filesOk ? `all ${manifest.files.length} files match the manifest` : "some files do not match" });
+}
 
-  // --- SHA256SUMS (for shell users) must agree with the files --------------------------
-  const sums = readText(F.sha256sums, false);
-  if (sums !== null) {
-    for (const line of sums.split("\n").filter(Boolean)) {
-      const m = /^([0-9a-f]{64}) {2}(.+)$/.exec(line);
-      if (!m) {
-        out.add({ code: "file_modified", file: F.sha256sums, message: `malformed line in SHA256SUMS: ${line.slice(0, 80)}` });
-        continue;
-      }
-      if (!nameSet.has(m[2]!) || (await hashOf(m[2]!)) !== m[1]) {
-        out.add({ code: "file_modified", file: m[2]!, message: `${m[2]} does not match its line in SHA256SUMS` });
-      }
+/** One line of proofs.jsonl; returns the seq it proves, or null (with a failure). */
+function checkProofLine(v: Verification, line: Uint8Array, number: number, records: Map<number, BundledRecord>, cp: BundleCheckpoint): number | null {
+  const { out } = v;
+  let entry: { seq?: unknown; id?: unknown; tlogProof?: unknown };
+  try {
+    entry = JSON.parse(utf8Decode(line)) as typeof entry;
+  } catch {
+    out.add({ code: "proof_invalid", file: F.proofs, message: `line ${number} of proofs.jsonl cannot be read` });
+    return null;
+  }
+  const seq = typeof entry.seq === "number" ? entry.seq : undefined;
+  const id = typeof entry.id === "string" ? entry.id : undefined;
+  const record = seq !== undefined ? records.get(seq) : undefined;
+  if (seq === undefined || typeof entry.tlogProof !== "string") {
+    out.add({ code: "proof_invalid", file: F.proofs, message: `line ${number} of proofs.jsonl is incomplete` });
+    return null;
+  }
+  if (!record) {
+    out.add({ code: "record_missing", file: F.records, seq, id, message: `${describeRecord(seq, id)} has a proof but is missing from records.jsonl` });
+    return null;
+  }
+  if (id !== undefined && id !== record.id) {
+    out.add({ code: "proof_invalid", file: F.proofs, seq, id: record.id, message: `the proof for position ${seq} names id ${id}, the record is ${record.id}` });
+    return null;
+  }
+  try {
+    const p = parseTlogProof(entry.tlogProof);
+    if (p.index !== seq) throw new Error(`the proof is for position ${p.index}`);
+    if (p.checkpoint !== cp.note) throw new Error("the proof refers to a different checkpoint than the bundle's");
+    if (!cp.checkpoint) throw new Error("there is no readable checkpoint to check it against");
+    verifyInclusion(v.hasher, seq, cp.checkpoint.size, record.leaf, p.proof.map((h) => fromBase64(h)), cp.checkpoint.rootHash);
+    v.result.proofsChecked++;
+    return seq;
+  } catch (error) {
+    out.add({
+      code: "proof_invalid",
+      file: F.proofs,
+      seq,
+      id: record.id,
+      message: `${describeRecord(seq, record.id)} is not proven to be in the signed ledger: ${errorMessage(error)}`,
+    });
+    return null;
+  }
+}
+
+/** SHA256SUMS (for shell users) must agree with the files. */
+function checkSha256Sums(v: Verification): void {
+  const sums = readText(v, F.sha256sums, false);
+  if (sums === null) return;
+  for (const line of sums.split("\n").filter(Boolean)) {
+    const m = /^([0-9a-f]{64}) {2}(.+)$/.exec(line);
+    if (!m) {
+      v.out.add({ code: "file_modified", file: F.sha256sums, message: `malformed line in SHA256SUMS: ${line.slice(0, 80)}` });
+      continue;
+    }
+    if (!v.archive.has(m[2]!) || v.archive.sha256Hex(m[2]!) !== m[1]) {
+      v.out.add({ code: "file_modified", file: m[2]!, message: `${m[2]} does not match its line in SHA256SUMS` });
     }
   }
+}
 
-  // --- Export receipt: authenticates the manifest ---------------------------------------
-  const receiptText = readText(F.receipt, false);
+/** The export receipt authenticates the manifest: the export's own access-log entry, proven in the signed access log, names its SHA-256. */
+async function checkExportReceipt(v: Verification, trust: Trust): Promise<void> {
+  const { out, result } = v;
+  const receiptText = readText(v, F.receipt, false);
   if (receiptText === null) {
     // Every export writes one. Without it the manifest (selection, counts, which records were
     // masked) is only the bundle's word, and masked records' readable copies are bound by
@@ -625,27 +764,14 @@ export async function verifyBundle(zip: Uint8Array, opts: VerifyBundleOptions = 
     });
   } else {
     try {
-      const receipt = JSON.parse(receiptText) as ExportReceipt;
-      const leaf = await leafHash(sha, utf8Encode(receipt.accessEvent));
-      if (toHex(leaf) !== receipt.leafHash) throw new Error("the access-log entry does not match its leaf hash");
-      const p = parseTlogProof(receipt.tlogProof);
-      if (p.index !== receipt.seq) throw new Error("the proof is for another position");
-      const verified = await verifyNote(p.checkpoint, trustedKeys);
-      const accessCp = parseCheckpoint(verified.text);
-      const expectedOrigin = `${manifest.ledger.deployment}/access`;
-      if (accessCp.origin !== expectedOrigin) throw new Error(`the receipt's checkpoint is for ${accessCp.origin}, not ${expectedOrigin}`);
-      await verifyInclusion(sha, receipt.seq, accessCp.size, leaf, p.proof.map((h) => fromBase64(h)), accessCp.rootHash);
-      const event = JSON.parse(receipt.accessEvent) as { action?: string; details?: Record<string, unknown> };
-      if (event.action !== "evidence.export") throw new Error(`the access-log entry is a ${event.action}, not an export`);
-      const d = event.details ?? {};
-      if (d.bundleId !== manifest.bundleId) throw new Error("the access-log entry is for another bundle");
-      if (d.manifestSha256 !== manifestSha256) {
+      const details = await provenExportDetails(v, trust, JSON.parse(receiptText) as ExportReceipt);
+      if (details.manifestSha256 !== v.manifestSha256) {
         out.add({
           code: "manifest_not_authenticated",
           file: F.manifest,
-          message: `manifest.json hashes to ${manifestSha256}, but the export's access-log entry recorded ${String(d.manifestSha256)}: the manifest was changed after export`,
+          message: `manifest.json hashes to ${v.manifestSha256}, but the export's access-log entry recorded ${String(details.manifestSha256)}: the manifest was changed after export`,
         });
-      } else if (d.recordCount !== manifest.recordCount) {
+      } else if (details.recordCount !== v.manifest.recordCount) {
         out.add({ code: "manifest_not_authenticated", file: F.manifest, message: "the record count differs from the export's access-log entry" });
       } else {
         result.receiptVerified = true;
@@ -654,7 +780,7 @@ export async function verifyBundle(zip: Uint8Array, opts: VerifyBundleOptions = 
       out.add({ code: "receipt_invalid", file: F.receipt, message: `the export receipt does not verify: ${errorMessage(error)}` });
     }
   }
-  checks.push({
+  result.checks.push({
     label: "Manifest tied to the ledger",
     ok: result.receiptVerified,
     detail: result.receiptVerified
@@ -663,8 +789,24 @@ export async function verifyBundle(zip: Uint8Array, opts: VerifyBundleOptions = 
         ? "no export receipt"
         : "the export receipt does not match",
   });
+}
 
-  return finish();
+/** The details of the receipt's access-log entry, once it is proven to be this bundle's export in the signed access log; throws otherwise. */
+async function provenExportDetails(v: Verification, trust: Trust, receipt: ExportReceipt): Promise<Record<string, unknown>> {
+  const leaf = v.hasher.hashLeaf(utf8Encode(receipt.accessEvent));
+  if (toHex(leaf) !== receipt.leafHash) throw new Error("the access-log entry does not match its leaf hash");
+  const p = parseTlogProof(receipt.tlogProof);
+  if (p.index !== receipt.seq) throw new Error("the proof is for another position");
+  const verified = await verifyNote(p.checkpoint, trust.trustedKeys);
+  const accessCp = parseCheckpoint(verified.text);
+  const expectedOrigin = `${v.manifest.ledger.deployment}/access`;
+  if (accessCp.origin !== expectedOrigin) throw new Error(`the receipt's checkpoint is for ${accessCp.origin}, not ${expectedOrigin}`);
+  verifyInclusion(v.hasher, receipt.seq, accessCp.size, leaf, p.proof.map((h) => fromBase64(h)), accessCp.rootHash);
+  const event = JSON.parse(receipt.accessEvent) as { action?: string; details?: Record<string, unknown> };
+  if (event.action !== "evidence.export") throw new Error(`the access-log entry is a ${event.action}, not an export`);
+  const details = event.details ?? {};
+  if (details.bundleId !== v.manifest.bundleId) throw new Error("the access-log entry is for another bundle");
+  return details;
 }
 
 /** A plain-text report, for the CLI and for copying from the browser page. */

@@ -7,19 +7,21 @@ import { createHash } from "node:crypto";
 import { createWriteStream, type WriteStream } from "node:fs";
 import { sql } from "drizzle-orm";
 import { Zip, ZipDeflate } from "fflate";
-import { queryRowsUnchecked } from "../../db/client";
-import { toBase64 } from "../ledger/bytes";
-import { leafHashOf, nodeHashOf } from "../ledger-store/hash-node";
+import { z } from "zod";
+import { queryRows } from "../../db/client";
+import { bigintColumn, byteaColumn, numberColumn, timestampColumn } from "../../db/rows/columns";
+import { nodeHasher, sha256 } from "../hash/node-sha256";
+import { fromBase64, toBase64, toHex, utf8Encode } from "../ledger/bytes";
+import { nodeKey, rangeNodes, type NodeId } from "../ledger/compact-range";
 import { canonicalize } from "../ledger/jcs";
-import { inclusionProofPlan, perfectSubtrees } from "../ledger/merkle";
-import {
-  deriveDecisionColumns,
-  maskPersonalData,
-  personalDataPointers,
-  type XapiStatement,
-} from "../ledger/statement";
+import type { LogId } from "../ledger/log-id";
+import { assembleProof, inclusionProofPlan, type ProofStep } from "../ledger/merkle";
+import { deriveDecisionColumns } from "../ledger/xapi/derived-columns";
+import type { DecisionColumns } from "../ledger/xapi/derived-columns";
+import { maskPersonalData, personalDataPointers } from "../ledger/xapi/personal-data";
+import type { XapiStatement } from "../ledger/xapi/types";
 import { readLatestCheckpoint, type CheckpointRecord } from "../ledger-store/create-checkpoint";
-import { readPerfectNodes, type LogId, type Queryable } from "../ledger-store/log-append";
+import { readPerfectNodes, type Queryable } from "../ledger-store/log-append";
 import { readConsistencyProof, readInclusionProof } from "../ledger-store/merkle-store";
 import {
   BUNDLE_FILES as F,
@@ -36,7 +38,6 @@ import {
 } from "./bundle-format";
 import { renderReport, type ReportRow } from "./report-html";
 import { renderVerifyText } from "./verify-text";
-import { fromBase64 } from "../ledger/bytes";
 
 export const RECORD_BATCH = 1000;
 export const REPORT_ROW_LIMIT = 5000;
@@ -131,7 +132,11 @@ export class BundleExportError extends Error {
 
 const encoder = new TextEncoder();
 
-/** Streams one zip entry, hashing and counting what goes in. */
+/**
+ * Streams one zip entry, hashing and counting what goes in. The file's SHA-256 (for the
+ * manifest) is taken incrementally with node:crypto: the ledger's hasher digests whole
+ * buffers, and records.jsonl is never held whole.
+ */
 class Entry {
   private readonly file: ZipDeflate;
   private readonly hash = createHash("sha256");
@@ -176,21 +181,14 @@ class Entry {
   }
 }
 
-/** What the report needs of a record: the derived columns stored beside it at ingest. */
-interface ReportColumns {
-  occurredAt: Date;
-  actorType: string;
-  aiSystem: string | null;
-  modelName: string | null;
-  modelVersion: string | null;
-  verb: string;
-  entityType: string | null;
-  entityId: string | null;
-  outcome: string | null;
-  confidence: number | null;
-  humanReview: string;
-  reviewerName: string | null;
-}
+/**
+ * What the report needs of a record: the derived columns stored beside it at ingest. Read
+ * back from the database, the two enumerations are plain strings.
+ */
+type ReportColumns = Pick<
+  DecisionColumns,
+  "occurredAt" | "aiSystem" | "modelName" | "modelVersion" | "verb" | "entityType" | "entityId" | "outcome" | "confidence" | "reviewerName"
+> & { actorType: string; humanReview: string };
 
 interface StoredRecord extends ReportColumns {
   seq: number;
@@ -199,38 +197,42 @@ interface StoredRecord extends ReportColumns {
   canonical: string;
 }
 
+/** A decisions row with its log entry, as the export reads it (raw SQL: column types checked per row). */
+const storedRecordRow = z.object({
+  seq: bigintColumn,
+  entry_id: z.string(),
+  leaf_hash: byteaColumn,
+  canonical: z.string(),
+  occurred_at: timestampColumn,
+  actor_type: z.string(),
+  ai_system: z.string().nullable(),
+  model_name: z.string().nullable(),
+  model_version: z.string().nullable(),
+  verb: z.string(),
+  entity_type: z.string().nullable(),
+  entity_id: z.string().nullable(),
+  outcome: z.string().nullable(),
+  confidence: numberColumn.nullable(),
+  human_review: z.string(),
+  reviewer_name: z.string().nullable(),
+});
+
 async function readRecords(db: Queryable, seqs: number[]): Promise<StoredRecord[]> {
-  const rows = await queryRowsUnchecked<{
-    seq: string | number;
-    entry_id: string;
-    leaf_hash: Uint8Array;
-    canonical: string;
-    occurred_at: string | Date;
-    actor_type: string;
-    ai_system: string | null;
-    model_name: string | null;
-    model_version: string | null;
-    verb: string;
-    entity_type: string | null;
-    entity_id: string | null;
-    outcome: string | null;
-    confidence: string | number | null;
-    human_review: string;
-    reviewer_name: string | null;
-  }>(
+  const rows = await queryRows(
     db,
     sql`select e.seq, e.entry_id, e.leaf_hash, d.canonical, d.occurred_at, d.actor_type, d.ai_system, d.model_name, d.model_version,
                d.verb, d.entity_type, d.entity_id, d.outcome, d.confidence, d.human_review, d.reviewer_name
         from log_entries e join decisions d on d.seq = e.seq and d.recorded_at = e.recorded_at
         where e.log_id = 'decisions' and e.seq = any(${sql.raw(`array[${seqs.join(",")}]::bigint[]`)})
         order by e.seq`,
+    storedRecordRow,
   );
   return rows.map((r) => ({
-    seq: Number(r.seq),
+    seq: r.seq,
     id: r.entry_id,
     leafHash: r.leaf_hash,
     canonical: r.canonical,
-    occurredAt: new Date(r.occurred_at),
+    occurredAt: r.occurred_at,
     actorType: r.actor_type,
     aiSystem: r.ai_system,
     modelName: r.model_name,
@@ -239,7 +241,7 @@ async function readRecords(db: Queryable, seqs: number[]): Promise<StoredRecord[
     entityType: r.entity_type,
     entityId: r.entity_id,
     outcome: r.outcome,
-    confidence: r.confidence === null ? null : Number(r.confidence),
+    confidence: r.confidence,
     humanReview: r.human_review,
     reviewerName: r.reviewer_name,
   }));
@@ -252,34 +254,19 @@ async function readRecords(db: Queryable, seqs: number[]): Promise<StoredRecord[
  */
 export async function readInclusionProofs(db: Queryable, logId: LogId, seqs: number[], size: number): Promise<string[][]> {
   const plans = seqs.map((s) => inclusionProofPlan(s, size));
-  const ranges = new Map<string, { start: number; end: number }>();
-  for (const plan of plans) for (const step of plan) ranges.set(`${step.start}-${step.end}`, step);
-  const ids = new Map<string, { level: number; idx: number }>();
-  const parts = new Map<string, string[]>();
-  for (const [key, r] of ranges) {
-    const subtrees = perfectSubtrees(r.start, r.end);
-    parts.set(
-      key,
-      subtrees.map((n) => {
-        const k = `${n.level}:${n.index}`;
-        ids.set(k, { level: n.level, idx: n.index });
-        return k;
-      }),
-    );
-  }
-  const nodes = await readPerfectNodes(db, logId, [...ids.values()]);
-  const rangeHash = new Map<string, string>();
-  for (const [key, nodeKeys] of parts) {
-    const hashes = nodeKeys.map((k) => {
-      const h = nodes.get(k);
-      if (!h) throw new BundleExportError(`Merkle node ${k} of the ${logId} log is missing; run a verification from the Integrity page`);
-      return h;
-    });
-    let acc = hashes[hashes.length - 1]!;
-    for (let i = hashes.length - 2; i >= 0; i--) acc = nodeHashOf(hashes[i]!, acc);
-    rangeHash.set(key, toBase64(acc));
-  }
-  return plans.map((plan) => plan.map((step) => rangeHash.get(`${step.start}-${step.end}`)!));
+  const rangeKey = (step: ProofStep) => `${step.start}-${step.end}`;
+  const ranges = new Map<string, ProofStep>();
+  for (const plan of plans) for (const step of plan) ranges.set(rangeKey(step), step);
+  const wanted = new Map<string, NodeId>();
+  for (const range of ranges.values()) for (const id of rangeNodes(range.start, range.end)) wanted.set(nodeKey(id), id);
+  const stored = await readPerfectNodes(db, logId, [...wanted.values()]);
+  const hashes = assembleProof(nodeHasher, [...ranges.values()], (id) => {
+    const hash = stored.get(nodeKey(id));
+    if (!hash) throw new BundleExportError(`Merkle node ${nodeKey(id)} of the ${logId} log is missing; run a verification from the Integrity page`);
+    return hash;
+  });
+  const rangeHash = new Map([...ranges.keys()].map((key, i) => [key, toBase64(hashes[i]!)]));
+  return plans.map((plan) => plan.map((step) => rangeHash.get(rangeKey(step))!));
 }
 
 /** Starts `load` now; a rejection is kept for the await (no unhandled-rejection warning if the export stops first). */
@@ -289,12 +276,27 @@ function prefetch<T>(load: () => Promise<T>): Promise<T> {
   return p;
 }
 
-function bump(map: Map<string, number>, key: string): void {
-  map.set(key, (map.get(key) ?? 0) + 1);
-}
-
 function checkAborted(signal?: AbortSignal): void {
   if (signal?.aborted) throw new BundleExportError("the export was cancelled");
+}
+
+/**
+ * The selection in batches of RECORD_BATCH with what `load` reads for each, one batch read
+ * ahead: the database works on the next batch while the caller hashes and compresses this
+ * one. Stops with a BundleExportError once `signal` is aborted.
+ */
+async function* readAhead<T>(
+  batches: readonly number[][],
+  load: (batch: number[]) => Promise<T>,
+  signal?: AbortSignal,
+): AsyncGenerator<{ batch: number[]; offset: number; loaded: T }> {
+  let next = prefetch(() => load(batches[0]!));
+  for (let b = 0; b < batches.length; b++) {
+    checkAborted(signal);
+    const loaded = await next;
+    if (b + 1 < batches.length) next = prefetch(() => load(batches[b + 1]!));
+    yield { batch: batches[b]!, offset: b * RECORD_BATCH, loaded };
+  }
 }
 
 /** The checkpoint every proof refers to: the latest, signed now if the selection is newer. */
@@ -305,231 +307,352 @@ async function checkpointCovering(ledger: BundleLedger, logId: LogId, maxSeq: nu
   return cp;
 }
 
+/** The decisions checkpoint of the bundle, with the parts its files show on their own. */
+interface BundleCheckpoint {
+  record: CheckpointRecord;
+  size: number;
+  /** The signed text (checkpoint.msg) and its signature lines. */
+  note: ReturnType<typeof splitSignedNote>;
+  signatureLine: { keyName: string; signature: string };
+  /** The Ed25519 signature without its 4-byte key id (checkpoint.sig). */
+  rawSignature: Uint8Array;
+  origin: string;
+  /** Base64, as the manifest and VERIFY.txt show it. */
+  rootHash: string;
+}
+
+async function bundleCheckpoint(ledger: BundleLedger, seqs: number[]): Promise<BundleCheckpoint> {
+  const record = await checkpointCovering(ledger, "decisions", seqs[seqs.length - 1]!);
+  const note = splitSignedNote(record.signedNote);
+  const signatureLine = note.signatures[0];
+  if (!signatureLine) throw new BundleExportError("the checkpoint has no signature");
+  return {
+    record,
+    size: record.treeSize,
+    note,
+    signatureLine,
+    rawSignature: fromBase64(signatureLine.signature).slice(4),
+    origin: note.text.split("\n")[0]!,
+    rootHash: toBase64(record.rootHash),
+  };
+}
+
+/** The zip being streamed into the sink, with the manifest entries of the files written so far, in order. */
+class BundleZip {
+  readonly files: ManifestFile[] = [];
+  private readonly zip: Zip;
+  private zipError: Error | null = null;
+
+  constructor(
+    private readonly sink: ByteSink,
+    private readonly mtime: Date,
+  ) {
+    this.zip = new Zip((err, chunk) => {
+      if (err) this.zipError = err;
+      else if (chunk.length > 0) sink.write(chunk);
+    });
+  }
+
+  /** Starts a file written piece by piece; `finish` records it. */
+  open(path: string, level?: 3 | 6): Entry {
+    return new Entry(this.zip, path, this.mtime, level);
+  }
+
+  finish(entry: Entry): void {
+    this.files.push(entry.end());
+  }
+
+  add(path: string, content: string | Uint8Array): void {
+    const entry = this.open(path);
+    entry.push(content);
+    this.finish(entry);
+  }
+
+  /** Waits until the sink has taken what the zip produced (backpressure). */
+  async flush(): Promise<void> {
+    if (this.zipError) throw this.zipError;
+    await this.sink.flush();
+  }
+
+  async close(): Promise<void> {
+    this.zip.end();
+    await this.flush();
+    await this.sink.close();
+  }
+
+  async abort(error: Error): Promise<void> {
+    this.zip.terminate();
+    await this.sink.abort(error);
+  }
+}
+
 export async function writeEvidenceBundle(ledger: BundleLedger, input: WriteBundleInput): Promise<WriteBundleResult> {
-  const { db } = ledger;
-  const { seqs, sink, signal } = input;
-  const warnings: string[] = [];
+  const { seqs } = input;
   if (seqs.length === 0) throw new BundleExportError("no decisions match this selection, so there is nothing to export");
   for (let i = 1; i < seqs.length; i++) if (!(seqs[i]! > seqs[i - 1]!)) throw new BundleExportError("internal: seqs must be ascending and unique");
+  const checkpoint = await bundleCheckpoint(ledger, seqs);
 
-  const checkpoint = await checkpointCovering(ledger, "decisions", seqs[seqs.length - 1]!);
-  const size = checkpoint.treeSize;
-  const note = splitSignedNote(checkpoint.signedNote);
-  const sigLine = note.signatures[0];
-  if (!sigLine) throw new BundleExportError("the checkpoint has no signature");
-  const rawSignature = fromBase64(sigLine.signature).slice(4);
-  const checkpointOrigin = note.text.split("\n")[0]!;
-  const rootHash = toBase64(checkpoint.rootHash);
-
-  let zipError: Error | null = null;
-  const zip = new Zip((err, chunk) => {
-    if (err) zipError = err;
-    else if (chunk.length > 0) sink.write(chunk);
-  });
-  const mtime = input.createdAt;
-  const files: ManifestFile[] = [];
-  const addFile = (path: string, content: string | Uint8Array) => {
-    const e = new Entry(zip, path, mtime);
-    e.push(content);
-    files.push(e.end());
-  };
-  const flush = async () => {
-    if (zipError) throw zipError;
-    await sink.flush();
-  };
-
+  const zip = new BundleZip(input.sink, input.createdAt);
   try {
-    addFile(F.verifierKey, `${ledger.verifierKey}\n`);
-    addFile(F.keyPem, verifierKeyToPem(ledger.verifierKey));
-    addFile(F.checkpointNote, checkpoint.signedNote);
-    addFile(F.checkpointMessage, note.text);
-    addFile(F.checkpointSignature, rawSignature);
-
-    // Earlier checkpoints a recipient may already hold: the first and the previous one.
-    const earlier = await queryRowsUnchecked<{ tree_size: string | number; signed_note: string }>(
-      db,
-      sql`(select tree_size, signed_note from checkpoints where log_id = 'decisions' and tree_size < ${size} order by tree_size asc limit 1)
-          union
-          (select tree_size, signed_note from checkpoints where log_id = 'decisions' and tree_size < ${size} order by tree_size desc limit 1)`,
-    );
-    const consistency: ConsistencyFile = { proofs: [] };
-    for (const e of earlier.sort((a, b) => Number(a.tree_size) - Number(b.tree_size))) {
-      const fromSize = Number(e.tree_size);
-      const proof = await readConsistencyProof(db, "decisions", fromSize, size);
-      consistency.proofs.push({ fromSize, toSize: size, fromCheckpoint: e.signed_note, proof: proof.map(toBase64) });
-    }
-    addFile(F.consistency, JSON.stringify(consistency, null, 2) + "\n");
-    await flush();
-
-    // records.jsonl, in seq order, with the report's aggregates gathered on the way.
-    const byActorType = new Map<string, number>();
-    const byOutcome = new Map<string, number>();
-    const byModelVersion = new Map<string, number>();
-    const rows: ReportRow[] = [];
-    let withheldRecords = 0;
-    let firstRecord: { seq: number; id: string; leafHash: string } | null = null;
-    const records = new Entry(zip, F.records, mtime);
+    addCheckpointFiles(zip, ledger, checkpoint);
+    const consistency = await addConsistencyFile(zip, ledger.db, checkpoint.size);
+    await zip.flush();
     const batches: number[][] = [];
     for (let i = 0; i < seqs.length; i += RECORD_BATCH) batches.push(seqs.slice(i, i + RECORD_BATCH));
-    const ids: string[] = [];
-    // One batch is read ahead: the database works on the next batch while this one is hashed and compressed.
-    let nextRecords = prefetch(() => readRecords(db, batches[0]!));
-    for (let b = 0; b < batches.length; b++) {
-      checkAborted(signal);
-      const batch = batches[b]!;
-      const i = b * RECORD_BATCH;
-      const stored = await nextRecords;
-      if (b + 1 < batches.length) nextRecords = prefetch(() => readRecords(db, batches[b + 1]!));
-      if (stored.length !== batch.length) {
-        const found = new Set(stored.map((r) => r.seq));
-        const missing = batch.find((s) => !found.has(s));
-        throw new BundleExportError(`record at position ${missing} has no content in the database; run a verification from the Integrity page`);
-      }
-      for (const r of stored) {
-        const leafHex = Buffer.from(r.leafHash).toString("hex");
-        // Refuse to hand out evidence the ledger itself no longer vouches for.
-        if (!leafHashOf(r.canonical).equals(Buffer.from(r.leafHash))) {
-          throw new BundleExportError(
-            `record at position ${r.seq} (id ${r.id}) does not match its stored hash; run a verification from the Integrity page before exporting`,
-          );
-        }
-        ids.push(r.id);
-        // The report reads the columns derived at ingest; only a record whose personal data is
-        // withheld is parsed, masked, and its columns derived again from the masked copy.
-        let withheld: string[] | null = null;
-        let canonical = r.canonical;
-        let c: ReportColumns = r;
-        if (!input.includePersonalData) {
-          const statement = JSON.parse(r.canonical) as XapiStatement;
-          const pointers = personalDataPointers(statement);
-          if (pointers.length > 0) {
-            withheld = pointers;
-            const shown = maskPersonalData(statement, pointers);
-            canonical = canonicalize(shown);
-            c = deriveDecisionColumns(shown);
-            withheldRecords++;
-          }
-        }
-        records.line(formatRecordLine({ seq: r.seq, id: r.id, leafHash: leafHex, withheld, canonical }));
-        if (!firstRecord && !withheld) firstRecord = { seq: r.seq, id: r.id, leafHash: leafHex };
-        bump(byActorType, c.actorType);
-        bump(byOutcome, c.outcome ?? "(none)");
-        bump(byModelVersion, [c.modelName ?? c.aiSystem, c.modelVersion].filter(Boolean).join(" ") || "(no AI model)");
-        if (rows.length < REPORT_ROW_LIMIT) {
-          rows.push({
-            seq: r.seq,
-            id: r.id,
-            occurredAt: c.occurredAt.toISOString(),
-            actorType: c.actorType,
-            aiSystem: c.aiSystem,
-            model: [c.modelName, c.modelVersion].filter(Boolean).join(" ") || null,
-            verb: c.verb,
-            entity: c.entityId ? `${c.entityType ?? "entity"} ${c.entityId}` : null,
-            outcome: c.outcome,
-            confidence: c.confidence,
-            humanReview: c.humanReview === "none" ? "none" : c.reviewerName ? `${c.humanReview} by ${c.reviewerName}` : c.humanReview,
-            withheld: withheld !== null,
-          });
-        }
-      }
-      input.onProgress?.(Math.min(i + RECORD_BATCH, seqs.length), seqs.length * 2);
-      await flush();
-    }
-    files.push(records.end());
-
-    // proofs.jsonl: one c2sp.org/tlog-proof per record, against the bundle's checkpoint.
-    // Proof hashes are random bytes: level 6 costs no more time than 3 here and shares the repeated checkpoint text better.
-    const proofs = new Entry(zip, F.proofs, mtime, 6);
-    let nextProofs = prefetch(() => readInclusionProofs(db, "decisions", batches[0]!, size));
-    for (let b = 0; b < batches.length; b++) {
-      checkAborted(signal);
-      const batch = batches[b]!;
-      const i = b * RECORD_BATCH;
-      const batchProofs = await nextProofs;
-      if (b + 1 < batches.length) nextProofs = prefetch(() => readInclusionProofs(db, "decisions", batches[b + 1]!, size));
-      batch.forEach((seq, j) => {
-        proofs.line(JSON.stringify({ seq, id: ids[i + j]!, tlogProof: formatTlogProof(seq, batchProofs[j]!, checkpoint.signedNote) }));
-      });
-      input.onProgress?.(seqs.length + Math.min(i + RECORD_BATCH, seqs.length), seqs.length * 2);
-      await flush();
-    }
-    files.push(proofs.end());
-
-    const manifestBase: Omit<BundleManifest, "files"> = {
-      format: BUNDLE_FORMAT,
-      bundleId: input.bundleId,
-      createdAt: input.createdAt.toISOString(),
-      createdBy: input.createdBy,
-      ledger: { deployment: ledger.deployment, checkpointOrigin, verifierKey: ledger.verifierKey },
-      selection: input.selection,
-      recordCount: seqs.length,
-      personalData: input.includePersonalData ? "included" : "withheld",
-      withheldRecords,
-      firstSeq: seqs[0]!,
-      lastSeq: seqs[seqs.length - 1]!,
-      checkpoint: {
-        origin: checkpointOrigin,
-        treeSize: size,
-        rootHash,
-        keyName: sigLine.keyName,
-        keyId: checkpoint.keyId,
-        signedAt: checkpoint.createdAt.toISOString(),
-      },
-      consistency: consistency.proofs.map((p) => ({ fromSize: p.fromSize, toSize: p.toSize })),
-    };
-    addFile(F.report, renderReport({ manifest: manifestBase, byActorType, byOutcome, byModelVersion, rows, rowLimit: REPORT_ROW_LIMIT }));
-    addFile(
-      F.verifyText,
-      renderVerifyText({
-        deployment: ledger.deployment,
-        checkpointOrigin,
-        verifierKey: ledger.verifierKey,
-        treeSize: size,
-        rootHash,
-        recordCount: seqs.length,
-        firstRecord,
-      }),
-    );
-
-    const manifest: BundleManifest = { ...manifestBase, files: files.slice() };
+    const records = await writeRecords(zip, ledger.db, input, batches);
+    await writeProofs(zip, ledger.db, input, batches, records.ids, checkpoint);
+    const manifestBase = describeBundle(ledger, input, checkpoint, consistency, records.withheldRecords);
+    addReaderFiles(zip, ledger, manifestBase, records, checkpoint);
+    const manifest: BundleManifest = { ...manifestBase, files: zip.files.slice() };
     const manifestText = JSON.stringify(manifest, null, 2) + "\n";
-    const manifestSha256 = createHash("sha256").update(manifestText).digest("hex");
-    addFile(F.manifest, manifestText);
-    await flush();
-
-    // The receipt: the export's access-log entry (naming the manifest's hash), proven included
-    // in a signed checkpoint of the access log. The verifier refuses a bundle without one, so
-    // an export that cannot write it fails rather than hand out a bundle that will not verify.
-    const { seq: eventSeq } = await input.recordExport({
-      bundleId: input.bundleId,
-      manifestSha256,
-      recordCount: seqs.length,
-      description: input.selection.description,
-    });
-    {
-      const accessCheckpoint = await checkpointCovering(ledger, "access", eventSeq);
-      const [row] = await queryRowsUnchecked<{ canonical: string; leaf_hash: Uint8Array }>(
-        db,
-        sql`select a.canonical, e.leaf_hash from access_events a join log_entries e on e.log_id = 'access' and e.seq = a.seq where a.seq = ${eventSeq}`,
-      );
-      if (!row) throw new Error(`access log entry ${eventSeq} not found`);
-      const proof = await readInclusionProof(db, "access", eventSeq, accessCheckpoint.treeSize);
-      const body: ExportReceipt = {
-        accessEvent: row.canonical,
-        seq: eventSeq,
-        leafHash: Buffer.from(row.leaf_hash).toString("hex"),
-        tlogProof: formatTlogProof(eventSeq, proof.map(toBase64), accessCheckpoint.signedNote),
-      };
-      addFile(F.receipt, JSON.stringify(body, null, 2) + "\n");
-    }
-    addFile(F.sha256sums, formatSha256Sums(files));
-    zip.end();
-    await flush();
-    await sink.close();
-    return { manifest, manifestSha256, recordCount: seqs.length, warnings };
+    const manifestSha256 = toHex(sha256(utf8Encode(manifestText)));
+    zip.add(F.manifest, manifestText);
+    await zip.flush();
+    await addReceipt(zip, ledger, input, manifestSha256);
+    zip.add(F.sha256sums, formatSha256Sums(zip.files));
+    await zip.close();
+    return { manifest, manifestSha256, recordCount: seqs.length, warnings: [] };
   } catch (error) {
-    zip.terminate();
-    await sink.abort(error as Error);
+    await zip.abort(error as Error);
     throw error;
   }
+}
+
+function addCheckpointFiles(zip: BundleZip, ledger: BundleLedger, checkpoint: BundleCheckpoint): void {
+  zip.add(F.verifierKey, `${ledger.verifierKey}\n`);
+  zip.add(F.keyPem, verifierKeyToPem(ledger.verifierKey));
+  zip.add(F.checkpointNote, checkpoint.record.signedNote);
+  zip.add(F.checkpointMessage, checkpoint.note.text);
+  zip.add(F.checkpointSignature, checkpoint.rawSignature);
+}
+
+const earlierCheckpointRow = z.object({ tree_size: bigintColumn, signed_note: z.string() });
+
+/** consistency.json: proofs from the earlier checkpoints a recipient may already hold (the first and the previous one). */
+async function addConsistencyFile(zip: BundleZip, db: Queryable, size: number): Promise<ConsistencyFile> {
+  const earlier = await queryRows(
+    db,
+    sql`(select tree_size, signed_note from checkpoints where log_id = 'decisions' and tree_size < ${size} order by tree_size asc limit 1)
+        union
+        (select tree_size, signed_note from checkpoints where log_id = 'decisions' and tree_size < ${size} order by tree_size desc limit 1)`,
+    earlierCheckpointRow,
+  );
+  const consistency: ConsistencyFile = { proofs: [] };
+  for (const e of earlier.sort((a, b) => a.tree_size - b.tree_size)) {
+    const proof = await readConsistencyProof(db, "decisions", e.tree_size, size);
+    consistency.proofs.push({ fromSize: e.tree_size, toSize: size, fromCheckpoint: e.signed_note, proof: proof.map(toBase64) });
+  }
+  zip.add(F.consistency, JSON.stringify(consistency, null, 2) + "\n");
+  return consistency;
+}
+
+/** The report's aggregates and its first REPORT_ROW_LIMIT rows, gathered while records.jsonl is written. */
+class ReportTally {
+  readonly byActorType = new Map<string, number>();
+  readonly byOutcome = new Map<string, number>();
+  readonly byModelVersion = new Map<string, number>();
+  readonly rows: ReportRow[] = [];
+
+  add(r: { seq: number; id: string }, c: ReportColumns, withheld: boolean): void {
+    bump(this.byActorType, c.actorType);
+    bump(this.byOutcome, c.outcome ?? "(none)");
+    bump(this.byModelVersion, [c.modelName ?? c.aiSystem, c.modelVersion].filter(Boolean).join(" ") || "(no AI model)");
+    if (this.rows.length >= REPORT_ROW_LIMIT) return;
+    this.rows.push({
+      seq: r.seq,
+      id: r.id,
+      occurredAt: c.occurredAt.toISOString(),
+      actorType: c.actorType,
+      aiSystem: c.aiSystem,
+      model: [c.modelName, c.modelVersion].filter(Boolean).join(" ") || null,
+      verb: c.verb,
+      entity: c.entityId ? `${c.entityType ?? "entity"} ${c.entityId}` : null,
+      outcome: c.outcome,
+      confidence: c.confidence,
+      humanReview: c.humanReview === "none" ? "none" : c.reviewerName ? `${c.humanReview} by ${c.reviewerName}` : c.humanReview,
+      withheld,
+    });
+  }
+}
+
+function bump(map: Map<string, number>, key: string): void {
+  map.set(key, (map.get(key) ?? 0) + 1);
+}
+
+/** What writing records.jsonl gathers for the files after it. */
+interface WrittenRecords {
+  /** The records' ids in selection order, for proofs.jsonl. */
+  ids: string[];
+  withheldRecords: number;
+  /** The first record shown in full: VERIFY.txt's worked example. */
+  firstRecord: { seq: number; id: string; leafHash: string } | null;
+  report: ReportTally;
+}
+
+/** records.jsonl, in seq order, with the report's aggregates gathered on the way. */
+async function writeRecords(zip: BundleZip, db: Queryable, input: WriteBundleInput, batches: readonly number[][]): Promise<WrittenRecords> {
+  const entry = zip.open(F.records);
+  const written: WrittenRecords = { ids: [], withheldRecords: 0, firstRecord: null, report: new ReportTally() };
+  for await (const { batch, offset, loaded: stored } of readAhead(batches, (b) => readRecords(db, b), input.signal)) {
+    if (stored.length !== batch.length) {
+      const found = new Set(stored.map((r) => r.seq));
+      const missing = batch.find((s) => !found.has(s));
+      throw new BundleExportError(`record at position ${missing} has no content in the database; run a verification from the Integrity page`);
+    }
+    for (const r of stored) writeRecord(entry, r, input.includePersonalData, written);
+    input.onProgress?.(Math.min(offset + RECORD_BATCH, input.seqs.length), input.seqs.length * 2);
+    await zip.flush();
+  }
+  zip.finish(entry);
+  return written;
+}
+
+function writeRecord(entry: Entry, r: StoredRecord, includePersonalData: boolean, written: WrittenRecords): void {
+  // Refuse to hand out evidence the ledger itself no longer vouches for.
+  if (!nodeHasher.backend.equal(nodeHasher.hashLeaf(utf8Encode(r.canonical)), r.leafHash)) {
+    throw new BundleExportError(
+      `record at position ${r.seq} (id ${r.id}) does not match its stored hash; run a verification from the Integrity page before exporting`,
+    );
+  }
+  const leafHex = toHex(r.leafHash);
+  written.ids.push(r.id);
+  const shown = includePersonalData ? null : maskedCopy(r);
+  if (shown) written.withheldRecords++;
+  const withheld = shown?.withheld ?? null;
+  entry.line(formatRecordLine({ seq: r.seq, id: r.id, leafHash: leafHex, withheld, canonical: shown?.canonical ?? r.canonical }));
+  if (!written.firstRecord && !withheld) written.firstRecord = { seq: r.seq, id: r.id, leafHash: leafHex };
+  written.report.add(r, shown?.columns ?? r, withheld !== null);
+}
+
+/**
+ * The copy of a record shown when personal data is withheld, or null when it has none. The
+ * report reads the columns derived at ingest; only a record that is masked is parsed, and
+ * its columns derived again from the masked copy.
+ */
+function maskedCopy(r: StoredRecord): { withheld: string[]; canonical: string; columns: ReportColumns } | null {
+  const statement = JSON.parse(r.canonical) as XapiStatement;
+  const pointers = personalDataPointers(statement);
+  if (pointers.length === 0) return null;
+  const shown = maskPersonalData(statement, pointers);
+  return { withheld: pointers, canonical: canonicalize(shown), columns: deriveDecisionColumns(shown) };
+}
+
+/** proofs.jsonl: one c2sp.org/tlog-proof per record, against the bundle's checkpoint. */
+async function writeProofs(
+  zip: BundleZip,
+  db: Queryable,
+  input: WriteBundleInput,
+  batches: readonly number[][],
+  ids: readonly string[],
+  checkpoint: BundleCheckpoint,
+): Promise<void> {
+  const { seqs } = input;
+  // Proof hashes are random bytes: level 6 costs no more time than 3 here and shares the repeated checkpoint text better.
+  const entry = zip.open(F.proofs, 6);
+  for await (const { batch, offset, loaded } of readAhead(batches, (b) => readInclusionProofs(db, "decisions", b, checkpoint.size), input.signal)) {
+    batch.forEach((seq, j) => {
+      entry.line(JSON.stringify({ seq, id: ids[offset + j]!, tlogProof: formatTlogProof(seq, loaded[j]!, checkpoint.record.signedNote) }));
+    });
+    input.onProgress?.(seqs.length + Math.min(offset + RECORD_BATCH, seqs.length), seqs.length * 2);
+    await zip.flush();
+  }
+  zip.finish(entry);
+}
+
+function describeBundle(
+  ledger: BundleLedger,
+  input: WriteBundleInput,
+  checkpoint: BundleCheckpoint,
+  consistency: ConsistencyFile,
+  withheldRecords: number,
+): Omit<BundleManifest, "files"> {
+  const { seqs } = input;
+  return {
+    format: BUNDLE_FORMAT,
+    bundleId: input.bundleId,
+    createdAt: input.createdAt.toISOString(),
+    createdBy: input.createdBy,
+    ledger: { deployment: ledger.deployment, checkpointOrigin: checkpoint.origin, verifierKey: ledger.verifierKey },
+    selection: input.selection,
+    recordCount: seqs.length,
+    personalData: input.includePersonalData ? "included" : "withheld",
+    withheldRecords,
+    firstSeq: seqs[0]!,
+    lastSeq: seqs[seqs.length - 1]!,
+    checkpoint: {
+      origin: checkpoint.origin,
+      treeSize: checkpoint.size,
+      rootHash: checkpoint.rootHash,
+      keyName: checkpoint.signatureLine.keyName,
+      keyId: checkpoint.record.keyId,
+      signedAt: checkpoint.record.createdAt.toISOString(),
+    },
+    consistency: consistency.proofs.map((p) => ({ fromSize: p.fromSize, toSize: p.toSize })),
+  };
+}
+
+/** The files for people: the HTML report and VERIFY.txt. */
+function addReaderFiles(
+  zip: BundleZip,
+  ledger: BundleLedger,
+  manifestBase: Omit<BundleManifest, "files">,
+  records: WrittenRecords,
+  checkpoint: BundleCheckpoint,
+): void {
+  const { report } = records;
+  zip.add(
+    F.report,
+    renderReport({
+      manifest: manifestBase,
+      byActorType: report.byActorType,
+      byOutcome: report.byOutcome,
+      byModelVersion: report.byModelVersion,
+      rows: report.rows,
+      rowLimit: REPORT_ROW_LIMIT,
+    }),
+  );
+  zip.add(
+    F.verifyText,
+    renderVerifyText({
+      deployment: ledger.deployment,
+      checkpointOrigin: checkpoint.origin,
+      verifierKey: ledger.verifierKey,
+      treeSize: checkpoint.size,
+      rootHash: checkpoint.rootHash,
+      recordCount: manifestBase.recordCount,
+      firstRecord: records.firstRecord,
+    }),
+  );
+}
+
+const accessEntryRow = z.object({ canonical: z.string(), leaf_hash: byteaColumn });
+
+/**
+ * The receipt: the export's access-log entry (naming the manifest's hash), proven included
+ * in a signed checkpoint of the access log. The verifier refuses a bundle without one, so
+ * an export that cannot write it fails rather than hand out a bundle that will not verify.
+ */
+async function addReceipt(zip: BundleZip, ledger: BundleLedger, input: WriteBundleInput, manifestSha256: string): Promise<void> {
+  const { db } = ledger;
+  const { seq: eventSeq } = await input.recordExport({
+    bundleId: input.bundleId,
+    manifestSha256,
+    recordCount: input.seqs.length,
+    description: input.selection.description,
+  });
+  const accessCheckpoint = await checkpointCovering(ledger, "access", eventSeq);
+  const [row] = await queryRows(
+    db,
+    sql`select a.canonical, e.leaf_hash from access_events a join log_entries e on e.log_id = 'access' and e.seq = a.seq where a.seq = ${eventSeq}`,
+    accessEntryRow,
+  );
+  if (!row) throw new Error(`access log entry ${eventSeq} not found`);
+  const proof = await readInclusionProof(db, "access", eventSeq, accessCheckpoint.treeSize);
+  const body: ExportReceipt = {
+    accessEvent: row.canonical,
+    seq: eventSeq,
+    leafHash: toHex(row.leaf_hash),
+    tlogProof: formatTlogProof(eventSeq, proof.map(toBase64), accessCheckpoint.signedNote),
+  };
+  zip.add(F.receipt, JSON.stringify(body, null, 2) + "\n");
 }

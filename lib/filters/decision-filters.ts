@@ -4,7 +4,7 @@
  * DecisionFilters, and db/queries/decisions.ts turns one into SQL. Plain data, no imports
  * of the URL-state library or the database.
  */
-import type { ActorType, HumanReview } from "../ledger/statement";
+import type { ActorType, HumanReview } from "../ledger/xapi/actor-type";
 
 export const SORT_KEYS = ["occurredAt", "confidence", "latencyMs"] as const;
 export type SortKey = (typeof SORT_KEYS)[number];

@@ -1,21 +1,23 @@
-import path from "node:path";
 import { sql } from "drizzle-orm";
-import { queryRowsUnchecked, type Db } from "../../db/client";
-import type { Runtime } from "../server/runtime";
+import { z } from "zod";
+import { queryRows, type Db } from "../../db/client";
+import { evidenceDepsOf, type Runtime } from "../server/runtime-context";
 import { enqueueScheduledVerification } from "../services/verification";
-import { runEvidenceExportJob, type EvidenceDeps } from "../services/evidence";
+import { runEvidenceExportJob } from "../services/evidence";
 import { JobRunner, type JobLane } from "./job-runner";
 import { runVerificationJob } from "./run-verification";
 
 /**
  * Background work of the integrity area, started once per server process from the runtime:
  * the job runner (verification runs and evidence exports persisted in the database) and the
- * scheduled verification every VERIFY_INTERVAL_SECONDS.
+ * scheduled verification every VERIFY_INTERVAL_SECONDS. Takes the Runtime it runs in as a
+ * parameter and never imports lib/server/runtime.ts (which starts it): waking the jobs from a
+ * request, which may have to start the runtime first, is wakeIntegrityJobs there.
  */
 
 export type IntegrityLane = "verification" | "export";
 
-interface IntegrityJobs {
+export interface IntegrityJobs {
   runner: JobRunner;
   stop(): void;
 }
@@ -33,14 +35,17 @@ function claimSql(table: "verification_runs" | "evidence_exports") {
     returning id`);
 }
 
+const jobIdRow = z.object({ id: z.string() });
+
 /** Marks running jobs whose heartbeat is older than `staleSeconds` as interrupted; returns how many. */
 export async function sweepStaleJobs(db: Db, table: "verification_runs" | "evidence_exports", staleSeconds: number): Promise<number> {
-  const rows = await queryRowsUnchecked<{ id: string }>(
+  const rows = await queryRows(
     db,
     sql`update ${sql.raw(table)} set status = 'interrupted', finished_at = now(),
           error = 'the server stopped while this was running; start it again'
         where status = 'running' and coalesce(heartbeat_at, started_at, requested_at) < now() - make_interval(secs => ${staleSeconds})
         returning id`,
+    jobIdRow,
   );
   return rows.length;
 }
@@ -48,24 +53,13 @@ export async function sweepStaleJobs(db: Db, table: "verification_runs" | "evide
 function lane(db: Db, table: "verification_runs" | "evidence_exports", run: JobLane["run"]): JobLane {
   return {
     async claim() {
-      const rows = await queryRowsUnchecked<{ id: string }>(db, claimSql(table));
+      const rows = await queryRows(db, claimSql(table), jobIdRow);
       return rows[0]?.id ?? null;
     },
     run,
     async sweep(staleSeconds) {
       await sweepStaleJobs(db, table, staleSeconds);
     },
-  };
-}
-
-export function evidenceDepsOf(runtime: Runtime): EvidenceDeps {
-  return {
-    db: runtime.db,
-    origin: runtime.origin,
-    verifierKey: runtime.verifierKey,
-    signer: runtime.signer,
-    externalStore: runtime.externalStore,
-    exportsDir: path.resolve(runtime.config.DATA_DIR, "exports"),
   };
 }
 
@@ -76,9 +70,7 @@ export function startIntegritySchedules(runtime: Runtime): IntegrityJobs {
   if (existing) return existing;
   const { db } = runtime;
   const runner = new JobRunner({
-    verification: lane(db, "verification_runs", (id, signal) =>
-      runVerificationJob({ db, origin: runtime.origin, verifierKey: runtime.verifierKey, externalStore: runtime.externalStore }, id, signal),
-    ),
+    verification: lane(db, "verification_runs", (id, signal) => runVerificationJob(runtime, id, signal)),
     export: lane(db, "evidence_exports", (id, signal) => runEvidenceExportJob(evidenceDepsOf(runtime), id, signal)),
   });
   runner.start();
@@ -116,13 +108,7 @@ export function startIntegritySchedules(runtime: Runtime): IntegrityJobs {
   return jobs;
 }
 
-/** Wakes a lane after a job was queued; starts the runner first if the runtime has not. */
-export async function wakeIntegrityJobs(lane: IntegrityLane): Promise<void> {
-  const g = globalThis as GlobalWithJobs;
-  let jobs = g[globalKey];
-  if (!jobs) {
-    const { getRuntime } = await import("../server/runtime");
-    jobs = startIntegritySchedules(await getRuntime());
-  }
-  jobs.runner.wake(lane);
+/** This process's integrity jobs, or null when they have not been started. */
+export function runningIntegrityJobs(): IntegrityJobs | null {
+  return (globalThis as GlobalWithJobs)[globalKey] ?? null;
 }

@@ -1,7 +1,8 @@
 import { randomUUID } from "node:crypto";
 import type { Db } from "../../db/client";
 import { accessEvents } from "../../db/schema";
-import { leafHashOf } from "./hash-node";
+import { nodeHasher } from "../hash/node-sha256";
+import { utf8Encode } from "../ledger/bytes";
 import { canonicalize } from "../ledger/jcs";
 import { extendLog, insertLogEntries, lockLog, readLogHead, type Queryable } from "./log-append";
 
@@ -67,7 +68,7 @@ export async function appendAccessEvent(db: Db | Queryable, input: AccessEventIn
     const canonical = canonicalize(event);
     await lockLog(q, "access");
     const head = await readLogHead(q, "access");
-    const { appended, nodes } = extendLog(head, [{ entryId: id, recordedAt, leafHash: leafHashOf(canonical) }]);
+    const { appended, nodes } = extendLog(head, [{ entryId: id, recordedAt, leafHash: nodeHasher.hashLeaf(utf8Encode(canonical)) }]);
     await insertLogEntries(q, "access", appended, nodes);
     const seq = appended[0]!.seq;
     await q.insert(accessEvents).values({

@@ -1,17 +1,16 @@
 import { randomUUID } from "node:crypto";
 import { sql } from "drizzle-orm";
-import { queryRowsUnchecked, type Db } from "../../db/client";
+import { z } from "zod";
+import { executeSql, queryRows, type Db } from "../../db/client";
+import { bigintColumn, byteaColumn } from "../../db/rows/columns";
 import { decisions } from "../../db/schema";
-import { leafHashOf } from "./hash-node";
+import { nodeHasher } from "../hash/node-sha256";
+import { toHex, utf8Encode, type Hash } from "../ledger/bytes";
 import { canonicalize } from "../ledger/jcs";
-import {
-  contentWithoutServerFields,
-  deriveDecisionColumns,
-  prepareStatement,
-  validateStatement,
-  type XapiAgent,
-  type XapiStatement,
-} from "../ledger/statement";
+import { deriveDecisionColumns } from "../ledger/xapi/derived-columns";
+import { contentWithoutServerFields, prepareStatement } from "../ledger/xapi/server-fields";
+import type { XapiAgent, XapiStatement } from "../ledger/xapi/types";
+import { validateStatement } from "../ledger/xapi/validate";
 import { LedgerConflictError, LedgerInputError, type ItemError } from "./errors";
 import { extendLog, insertLogEntries, lockLog, readLogHead } from "./log-append";
 
@@ -47,7 +46,7 @@ interface PreparedDecision {
   id: string;
   statement: XapiStatement;
   canonical: string;
-  leafHash: Buffer;
+  leafHash: Hash;
 }
 
 /**
@@ -86,7 +85,7 @@ export async function appendDecisions(db: Db, inputs: unknown[], writer: Writer,
       id,
       statement,
       canonical,
-      leafHash: leafHashOf(canonical),
+      leafHash: nodeHasher.hashLeaf(utf8Encode(canonical)),
     });
   });
   if (errors.length > 0) throw new LedgerInputError(errors);
@@ -132,7 +131,7 @@ export async function appendDecisions(db: Db, inputs: unknown[], writer: Writer,
     });
     for (let i = 0; i < rows.length; i += 500) await tx.insert(decisions).values(rows.slice(i, i + 500));
     fresh.forEach((p, i) => {
-      records.set(p.index, { id: p.id, seq: appended[i]!.seq, leafHash: p.leafHash.toString("hex"), created: true });
+      records.set(p.index, { id: p.id, seq: appended[i]!.seq, leafHash: toHex(p.leafHash), created: true });
     });
     return { records: prepared.map((p) => records.get(p.index)!), treeSize: newHead.size };
   });
@@ -147,6 +146,8 @@ function sameContent(stored: XapiStatement, retried: XapiStatement): boolean {
   return canonicalize(contentWithoutServerFields(stored)) === canonicalize(contentWithoutServerFields(retried));
 }
 
+const existingRow = z.object({ entry_id: z.string(), seq: bigintColumn, leaf_hash: byteaColumn, canonical: z.string() });
+
 async function readExisting(
   tx: Pick<Db, "execute">,
   ids: string[],
@@ -155,16 +156,17 @@ async function readExisting(
   if (ids.length === 0) return found;
   // One parameter for the whole list (ids are validated UUIDs): cheaper to build and bind
   // than a thousand, and the plan is the same index lookup per id.
-  const rows = await queryRowsUnchecked<{ entry_id: string; seq: string | number; leaf_hash: Uint8Array; canonical: string }>(
+  const rows = await queryRows(
     tx,
     sql`select e.entry_id, e.seq, e.leaf_hash, d.canonical
         from log_entries e join decisions d on d.seq = e.seq and d.recorded_at = e.recorded_at
         where e.log_id = 'decisions' and e.entry_id = any(string_to_array(${ids.join(",")}, ',')::uuid[])`,
+    existingRow,
   );
   for (const r of rows) {
     found.set(r.entry_id, {
-      seq: Number(r.seq),
-      leafHash: Buffer.from(r.leaf_hash).toString("hex"),
+      seq: r.seq,
+      leafHash: toHex(r.leaf_hash),
       statement: JSON.parse(r.canonical) as XapiStatement,
     });
   }
@@ -173,5 +175,5 @@ async function readExisting(
 
 /** The month's partition must exist before the insert; the function is a no-op when it does. */
 async function ensurePartition(tx: Pick<Db, "execute">, at: Date): Promise<void> {
-  await queryRowsUnchecked(tx, sql`select ledger_ensure_decisions_partition(${at.toISOString()}::timestamptz)`);
+  await executeSql(tx, sql`select ledger_ensure_decisions_partition(${at.toISOString()}::timestamptz)`);
 }

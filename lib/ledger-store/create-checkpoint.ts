@@ -1,12 +1,14 @@
 import { sql } from "drizzle-orm";
-import { queryRowsUnchecked, type Db } from "../../db/client";
+import { z } from "zod";
+import { queryRows, type Db } from "../../db/client";
+import { bigintColumn, byteaColumn, timestampColumn } from "../../db/rows/columns";
 import { checkpoints } from "../../db/schema";
-import { sha256 } from "./hash-node";
+import { nodeHasher } from "../hash/node-sha256";
 import { verifyConsistency } from "../ledger/merkle";
 import { bytesEqual, toHex } from "../ledger/bytes";
 import { formatCheckpoint, formatVerifierKey, parseCheckpoint, parseSignerKey, signNote, verifyNote, type Checkpoint } from "../ledger/signed-note";
 import type { ExternalCheckpointStore, StoredCheckpointNote } from "./checkpoint-store";
-import { lockLog, readLogHead, rootFromFrontier, type LogId, type Queryable } from "./log-append";
+import { headRange, lockLog, readLogHead, type LogId, type Queryable } from "./log-append";
 import { readConsistencyProof } from "./merkle-store";
 
 export interface CheckpointSigner {
@@ -35,16 +37,23 @@ export class CheckpointRefusedError extends Error {
   }
 }
 
-const sha = (d: Uint8Array) => sha256(d);
+const checkpointRow = z.object({
+  tree_size: bigintColumn,
+  root_hash: byteaColumn,
+  key_id: z.string(),
+  signed_note: z.string(),
+  created_at: timestampColumn,
+});
 
 export async function readLatestCheckpoint(tx: Pick<Db, "execute">, logId: LogId): Promise<CheckpointRecord | null> {
-  const rows = await queryRowsUnchecked<{ tree_size: string | number; root_hash: Uint8Array; key_id: string; signed_note: string; created_at: string | Date }>(
+  const rows = await queryRows(
     tx,
     sql`select tree_size, root_hash, key_id, signed_note, created_at from checkpoints where log_id = ${logId} order by tree_size desc limit 1`,
+    checkpointRow,
   );
   const r = rows[0];
   if (!r) return null;
-  return { logId, treeSize: Number(r.tree_size), rootHash: r.root_hash, keyId: r.key_id, signedNote: r.signed_note, createdAt: new Date(r.created_at) };
+  return { logId, treeSize: r.tree_size, rootHash: r.root_hash, keyId: r.key_id, signedNote: r.signed_note, createdAt: r.created_at };
 }
 
 /**
@@ -76,7 +85,7 @@ async function assertExtendsExternal(
   }
   const proof = await readConsistencyProof(tx, logId, signed.size, size);
   try {
-    await verifyConsistency(sha, signed.size, size, proof, signed.rootHash, root);
+    verifyConsistency(nodeHasher, signed.size, size, proof, signed.rootHash, root);
   } catch {
     throw refuse("does not extend the");
   }
@@ -108,11 +117,11 @@ export async function createCheckpoint(
         `the log has ${head.size} records but checkpoint ${previous.treeSize} was signed: records were removed; run verify-db`,
       );
     }
-    const root = rootFromFrontier(head.frontier, sha(new Uint8Array()));
+    const root = headRange(head).root();
     if (previous) {
       const proof = await readConsistencyProof(tx, opts.logId, previous.treeSize, head.size);
       try {
-        await verifyConsistency(sha, previous.treeSize, head.size, proof, previous.rootHash, root);
+        verifyConsistency(nodeHasher, previous.treeSize, head.size, proof, previous.rootHash, root);
       } catch (error) {
         throw new CheckpointRefusedError(
           `the tree of size ${head.size} is not consistent with checkpoint ${previous.treeSize} (${(error as Error).message}); refusing to sign`,

@@ -1,57 +1,39 @@
-import { consistencyProofPlan, inclusionProofPlan, perfectSubtrees, type ProofStep } from "../ledger/merkle";
-import { nodeHashOf } from "./hash-node";
-import { frontierIds, readPerfectNodes, type LogId, type Queryable } from "./log-append";
+import { nodeHasher } from "../hash/node-sha256";
+import type { Hash } from "../ledger/bytes";
+import { nodeKey, rangeNodes, type NodeId } from "../ledger/compact-range";
+import { assembleProof, consistencyProofPlan, inclusionProofPlan, rootFromNodes, type ProofStep } from "../ledger/merkle";
+import { readPerfectNodes, type LogId, type Queryable } from "./log-append";
 
 /**
- * RFC 9162 hash of a range from the hashes of its perfect-subtree decomposition (left to
- * right): a non-perfect subtree's hash is node(n1, node(n2, ... node(n_k-1, n_k))).
+ * Reads every stored node the ranges decompose into, in one round trip, and returns a
+ * lookup over them for the core's proof assembly. A node that should be stored but is not
+ * means the database was damaged: the lookup throws instead of letting a proof come out short.
  */
-export function foldPerfectSubtrees(hashes: Uint8Array[]): Uint8Array {
-  let acc = hashes[hashes.length - 1]!;
-  for (let i = hashes.length - 2; i >= 0; i--) acc = nodeHashOf(hashes[i]!, acc);
-  return acc;
-}
-
-const EMPTY_ROOT = Buffer.from("e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855", "hex");
-
-/** Fetches every node the steps need in one round trip per level group and assembles the proof. */
-async function assemble(tx: Queryable, logId: LogId, steps: ProofStep[]): Promise<Uint8Array[]> {
-  const perStep = steps.map((s) => perfectSubtrees(s.start, s.end));
-  const ids = perStep.flat().map(({ level, index }) => ({ level, idx: index }));
-  const nodes = await readPerfectNodes(tx, logId, ids);
-  return perStep.map((parts) =>
-    foldPerfectSubtrees(
-      parts.map(({ level, index }) => {
-        const h = nodes.get(`${level}:${index}`);
-        if (!h) throw new Error(`Merkle node ${level}:${index} of log ${logId} is missing`);
-        return h;
-      }),
-    ),
-  );
+async function readStoredNodes(tx: Queryable, logId: LogId, ranges: readonly ProofStep[]): Promise<(id: NodeId) => Hash> {
+  const nodes = await readPerfectNodes(tx, logId, ranges.flatMap((r) => rangeNodes(r.start, r.end)));
+  return (id) => {
+    const hash = nodes.get(nodeKey(id));
+    if (!hash) throw new Error(`Merkle node ${nodeKey(id)} of log ${logId} is missing`);
+    return hash;
+  };
 }
 
 export async function readTreeRoot(tx: Queryable, logId: LogId, size: number): Promise<Uint8Array> {
-  if (size === 0) return EMPTY_ROOT;
-  const ids = frontierIds(size);
-  const nodes = await readPerfectNodes(tx, logId, ids);
-  return foldPerfectSubtrees(
-    ids.map(({ level, idx }) => {
-      const h = nodes.get(`${level}:${idx}`);
-      if (!h) throw new Error(`Merkle node ${level}:${idx} of log ${logId} is missing`);
-      return h;
-    }),
-  );
+  if (size === 0) return nodeHasher.emptyRoot();
+  return rootFromNodes(nodeHasher, size, await readStoredNodes(tx, logId, [{ start: 0, end: size }]));
 }
 
 /** Inclusion proof of leaf `index` in the tree of `size` leaves: O(log n) node reads. */
 export async function readInclusionProof(tx: Queryable, logId: LogId, index: number, size: number): Promise<Uint8Array[]> {
   if (!(index >= 0 && index < size)) throw new RangeError(`leaf ${index} is not in a tree of size ${size}`);
-  return assemble(tx, logId, inclusionProofPlan(index, size));
+  const plan = inclusionProofPlan(index, size);
+  return assembleProof(nodeHasher, plan, await readStoredNodes(tx, logId, plan));
 }
 
 /** Consistency proof between tree sizes size1 <= size2: O(log n) node reads. */
 export async function readConsistencyProof(tx: Queryable, logId: LogId, size1: number, size2: number): Promise<Uint8Array[]> {
   if (!(size1 >= 0 && size1 <= size2)) throw new RangeError(`no consistency proof from ${size1} to ${size2}`);
   if (size1 === 0 || size1 === size2) return [];
-  return assemble(tx, logId, consistencyProofPlan(size1, size2));
+  const plan = consistencyProofPlan(size1, size2);
+  return assembleProof(nodeHasher, plan, await readStoredNodes(tx, logId, plan));
 }

@@ -4,7 +4,7 @@ import { INGEST_LIMITS, INGEST_SCOPE, XAPI_VERSION } from "../api/limits";
 import { PUBLISHED_LOGS } from "../api/published";
 import { ruleFor, type HttpMethod } from "../auth/route-rules";
 import { PROFILE_EXAMPLES } from "../ledger/profile-examples";
-import { xapiStatementSchema } from "../ledger/statement";
+import { xapiStatementSchema } from "../ledger/xapi/schema";
 import { DASHBOARD_PATHS } from "./dashboard-paths";
 
 /**
@@ -120,8 +120,300 @@ function withAccess(paths: Record<string, Json>): Record<string, Json> {
   );
 }
 
-export function buildOpenApiDocument(): Json {
+/** POST /api/v1/decisions: the ingest API (API key). */
+function ingestPaths(): Record<string, Json> {
   const maxMb = INGEST_LIMITS.maxBytes / (1024 * 1024);
+  return {
+    "/api/v1/decisions": {
+      post: {
+        tags: ["Ingest"],
+        operationId: "appendDecisions",
+        summary: "Append one decision statement or a batch",
+        description:
+          `Send one statement object or an array of 1 to ${INGEST_LIMITS.maxStatements} statements, at most ${maxMb} MiB ` +
+          `(${INGEST_LIMITS.maxBytes} bytes) of UTF-8 JSON. A batch is atomic: if any statement is invalid, or an id is already ` +
+          "stored with different content, nothing is stored. Retrying a statement with the same id and the same content is " +
+          "safe: it is answered with the stored record (`created: false`). Statements are appended in the order sent.\n\n" +
+          `The API key needs the \`${INGEST_SCOPE}\` scope; its owner becomes each statement's xAPI \`authority\`.`,
+        security: [{ ingestApiKey: [] }],
+        parameters: [
+          {
+            name: "Content-Type",
+            in: "header",
+            required: true,
+            description: "Must be application/json; a charset other than utf-8 is refused (415).",
+            schema: { type: "string", examples: ["application/json", "application/json; charset=utf-8"] },
+          },
+        ],
+        requestBody: {
+          required: true,
+          content: {
+            "application/json": {
+              schema: {
+                oneOf: [
+                  { $ref: "#/components/schemas/Statement" },
+                  { type: "array", minItems: 1, maxItems: INGEST_LIMITS.maxStatements, items: { $ref: "#/components/schemas/Statement" } },
+                ],
+              },
+              examples: {
+                single: { summary: "One statement (AI decision approved by a human)", value: PROFILE_EXAMPLES.loanDenialHumanApproved },
+                batch: {
+                  summary: "A batch of statements",
+                  value: [PROFILE_EXAMPLES.moderationFlagAiOnly, PROFILE_EXAMPLES.clinicalTriageAiAssisted],
+                },
+              },
+            },
+          },
+        },
+        responses: {
+          "201": {
+            description: "At least one statement was newly appended. `stored` lists every submitted statement in order.",
+            headers: { ...XAPI_HEADER, "X-Request-Id": { $ref: "#/components/headers/RequestId" } },
+            content: { "application/json": { schema: { $ref: "#/components/schemas/IngestResult" } } },
+          },
+          "200": {
+            description: "Every statement was already stored with the same content (an idempotent retry); nothing new was appended.",
+            headers: { ...XAPI_HEADER, "X-Request-Id": { $ref: "#/components/headers/RequestId" } },
+            content: { "application/json": { schema: { $ref: "#/components/schemas/IngestResult" } } },
+          },
+          "400": errorResponse(
+            "The body or a statement is invalid; nothing was stored.",
+            ["invalid_encoding", "invalid_json", "duplicate_key", "too_deep", "invalid_body", "invalid_statements"],
+            XAPI_HEADER,
+          ),
+          "401": errorResponse("No API key, or an unknown or revoked one.", ["unauthenticated"], {
+            ...XAPI_HEADER,
+            "WWW-Authenticate": { description: 'Bearer realm="decision-ledger" (with error="invalid_token" for a bad key).', schema: { type: "string" } },
+          }),
+          "403": errorResponse("The key's scope does not allow appending.", ["insufficient_scope"], XAPI_HEADER),
+          "409": errorResponse("An id is already stored with different content; nothing was stored.", ["conflict"], XAPI_HEADER),
+          "413": errorResponse("Too many bytes or too many statements; split the batch.", ["payload_too_large", "too_many_statements"], XAPI_HEADER),
+          "415": errorResponse("Not a UTF-8 JSON body.", ["unsupported_media_type"], XAPI_HEADER),
+          "500": errorResponse("Unexpected server error; nothing about it is revealed but the request id.", ["internal_error"], XAPI_HEADER),
+          "503": errorResponse("The database is unreachable; retry later.", ["unavailable"], {
+            ...XAPI_HEADER,
+            "Retry-After": { description: "Seconds to wait before retrying.", schema: { type: "integer" } },
+          }),
+        },
+      },
+    },
+  };
+}
+
+/** The published verifier material (public): the verifier key and the latest checkpoints. */
+function verificationPaths(): Record<string, Json> {
+  return {
+    "/api/v1/verifier-key": {
+      get: {
+        tags: ["Verification"],
+        operationId: "getVerifierKey",
+        summary: "The checkpoint verifier key",
+        description:
+          "The C2SP signed-note verifier key (`<name>+<key id>+<base64(0x01 || Ed25519 public key)>`) that signs this deployment's " +
+          "checkpoints. Public; its URL is stable. Keep a copy: checkpoints fetched later must verify with it.",
+        security: [],
+        responses: {
+          "200": {
+            description: "The verifier key, one line.",
+            headers: { "X-Request-Id": { $ref: "#/components/headers/RequestId" } },
+            content: {
+              "text/plain": {
+                schema: { type: "string" },
+                example: "decision-ledger.local+1a2b3c4d+AYXcR4ok3fYwzkIFz9hTLfsCXcjvHnDoUNIlIuCnEGVa\n",
+              },
+            },
+          },
+          "500": errorResponse("Unexpected server error.", ["internal_error"]),
+        },
+      },
+    },
+    "/api/v1/checkpoints/latest": {
+      get: {
+        tags: ["Verification"],
+        operationId: "getLatestCheckpoint",
+        summary: "The latest signed checkpoint of a log",
+        description:
+          "The most recent C2SP tlog-checkpoint of the log in a signed note, exactly as signed: origin line (`<origin>/<log>`), " +
+          "tree size, base64 root hash, a blank line, then signature lines. Verify it with the verifier key; check that a later " +
+          "checkpoint is consistent with one you kept. Public.",
+        security: [],
+        parameters: [
+          {
+            name: "log",
+            in: "query",
+            required: false,
+            description: "Which log: `decisions` (the ingest API's records, default) or `access` (the dashboard's access log).",
+            schema: { type: "string", enum: [...PUBLISHED_LOGS], default: "decisions" },
+          },
+        ],
+        responses: {
+          "200": {
+            description: "The signed checkpoint note.",
+            headers: {
+              "X-Request-Id": { $ref: "#/components/headers/RequestId" },
+              "X-Log": { description: "The log of this checkpoint.", schema: { type: "string", enum: [...PUBLISHED_LOGS] } },
+              "X-Tree-Size": { description: "Number of records the checkpoint covers.", schema: { type: "integer", minimum: 1 } },
+              "X-Checkpoint-Created-At": { description: "When it was signed (RFC 3339).", schema: { type: "string", format: "date-time" } },
+            },
+            content: {
+              "text/plain": {
+                schema: { type: "string" },
+                example:
+                  "decision-ledger.local/decisions\n20000\nq1tH0mZVQm6m0v5v5wqf3XHk6s0Yc3aJ0W9FvVdJb9A=\n\n— decision-ledger.local GisxPE9Qk2wR...\n",
+              },
+            },
+          },
+          "400": errorResponse("The log parameter is not one of the logs.", ["invalid_parameter"]),
+          "404": errorResponse("No checkpoint of this log has been signed yet.", ["not_found"]),
+          "500": errorResponse("Unexpected server error.", ["internal_error"]),
+        },
+      },
+    },
+  };
+}
+
+/** This description itself. */
+function metaPaths(): Record<string, Json> {
+  return {
+    "/api/v1/openapi.json": {
+      get: {
+        tags: ["Meta"],
+        operationId: "getOpenApiDocument",
+        summary: "This OpenAPI document",
+        security: [],
+        responses: {
+          "200": { description: "The OpenAPI 3.1 description of /api/v1.", content: { "application/json": { schema: { type: "object" } } } },
+        },
+      },
+    },
+  };
+}
+
+/** The two ways in: an ingest API key, or the dashboard session. */
+function securitySchemes(): Json {
+  return {
+    ingestApiKey: {
+      type: "http",
+      scheme: "bearer",
+      description:
+        `An ingest API key (\`dl_live_…\`) with the \`${INGEST_SCOPE}\` scope, created by an administrator on the Admin → API keys page ` +
+        "or with `npx decision-ledger create-api-key --owner <system>`. Send it as `Authorization: Bearer <key>`.",
+    },
+    dashboardSession: {
+      type: "apiKey",
+      in: "cookie",
+      name: "next-auth.session-token",
+      description:
+        "The dashboard's sign-in session (`__Secure-next-auth.session-token` over HTTPS). The role's permissions decide " +
+        "what each operation allows (`x-access`).",
+    },
+  };
+}
+
+function dashboardErrorSchema(): Json {
+  return {
+    type: "object",
+    description: "Error answer of the dashboard endpoints and of the sign-in guard.",
+    required: ["error", "message"],
+    properties: {
+      error: { type: "string", description: "Short code, e.g. unauthenticated, forbidden, not_found, invalid_request." },
+      message: { type: "string" },
+      missingPermissions: { type: "array", items: { type: "string" } },
+      fields: { type: "object", additionalProperties: { type: "array", items: { type: "string" } } },
+    },
+  };
+}
+
+/** The answer of POST /api/v1/decisions. */
+function ingestResultSchema(): Json {
+  return {
+    type: "object",
+    required: ["stored", "treeSize"],
+    additionalProperties: false,
+    properties: {
+      stored: {
+        type: "array",
+        description: "One entry per submitted statement, in the order sent.",
+        items: {
+          type: "object",
+          required: ["index", "id", "seq", "leafHash", "created"],
+          additionalProperties: false,
+          properties: {
+            index: { type: "integer", minimum: 0, description: "Position in the submitted batch (0 for a single statement)." },
+            id: { type: "string", format: "uuid", description: "The statement id (the submitted one, lower-cased, or the one assigned)." },
+            seq: { type: "integer", minimum: 0, description: "Sequence number in the decisions log (= Merkle leaf index)." },
+            leafHash: {
+              type: "string",
+              pattern: "^[0-9a-f]{64}$",
+              description: "Hex SHA-256(0x00 || RFC 8785 canonical statement as stored), the RFC 9162 leaf hash.",
+            },
+            created: { type: "boolean", description: "false when this id was already stored with the same content." },
+          },
+        },
+      },
+      treeSize: { type: "integer", minimum: 1, description: "Size of the decisions log after this request." },
+    },
+    example: {
+      stored: [{ index: 0, id: "ca5711cc-ea3f-46f7-a748-d315cbe1bb8e", seq: 1041, leafHash: "9f2c…", created: true }],
+      treeSize: 1042,
+    },
+  };
+}
+
+/** Every /api/v1 error answer: one shape whatever the code. */
+function errorSchema(): Json {
+  return {
+    type: "object",
+    required: ["error"],
+    additionalProperties: false,
+    properties: {
+      error: {
+        type: "object",
+        required: ["status", "code", "message", "problems", "requestId"],
+        additionalProperties: false,
+        properties: {
+          status: { type: "integer", description: "The HTTP status, repeated." },
+          code: {
+            type: "string",
+            enum: Object.keys(API_ERROR_CODES),
+            description: Object.entries(API_ERROR_CODES)
+              .map(([code, meaning]) => `- \`${code}\`: ${meaning}`)
+              .join("\n"),
+          },
+          message: { type: "string", description: "What is wrong and what to do, for people." },
+          problems: {
+            type: "array",
+            description: "Problems with individual statements (empty when the problem is with the request as a whole).",
+            items: {
+              type: "object",
+              required: ["index", "pointer", "message"],
+              additionalProperties: false,
+              properties: {
+                index: { type: "integer", minimum: 0, description: "Position in the batch; 0 for a single statement." },
+                pointer: { type: "string", description: 'RFC 6901 JSON pointer into that statement ("" = the statement itself).' },
+                message: { type: "string" },
+              },
+            },
+          },
+          requestId: { type: "string", format: "uuid" },
+          location: {
+            type: "object",
+            description: "For encoding and JSON syntax errors: where in the body.",
+            required: ["line", "column", "byteOffset"],
+            additionalProperties: false,
+            properties: {
+              line: { type: "integer", minimum: 1 },
+              column: { type: "integer", minimum: 1 },
+              byteOffset: { type: "integer", minimum: 0 },
+            },
+          },
+        },
+      },
+    },
+  };
+}
+
+export function buildOpenApiDocument(): Json {
   return {
     openapi: "3.1.0",
     info: {
@@ -143,177 +435,9 @@ export function buildOpenApiDocument(): Json {
       { name: "Meta", description: "This description." },
       { name: "Dashboard", description: "JSON endpoints of the dashboard itself (signed-in session; `x-access` names the permission)." },
     ],
-    paths: withAccess({
-      "/api/v1/decisions": {
-        post: {
-          tags: ["Ingest"],
-          operationId: "appendDecisions",
-          summary: "Append one decision statement or a batch",
-          description:
-            `Send one statement object or an array of 1 to ${INGEST_LIMITS.maxStatements} statements, at most ${maxMb} MiB ` +
-            `(${INGEST_LIMITS.maxBytes} bytes) of UTF-8 JSON. A batch is atomic: if any statement is invalid, or an id is already ` +
-            "stored with different content, nothing is stored. Retrying a statement with the same id and the same content is " +
-            "safe: it is answered with the stored record (`created: false`). Statements are appended in the order sent.\n\n" +
-            `The API key needs the \`${INGEST_SCOPE}\` scope; its owner becomes each statement's xAPI \`authority\`.`,
-          security: [{ ingestApiKey: [] }],
-          parameters: [
-            {
-              name: "Content-Type",
-              in: "header",
-              required: true,
-              description: "Must be application/json; a charset other than utf-8 is refused (415).",
-              schema: { type: "string", examples: ["application/json", "application/json; charset=utf-8"] },
-            },
-          ],
-          requestBody: {
-            required: true,
-            content: {
-              "application/json": {
-                schema: {
-                  oneOf: [
-                    { $ref: "#/components/schemas/Statement" },
-                    { type: "array", minItems: 1, maxItems: INGEST_LIMITS.maxStatements, items: { $ref: "#/components/schemas/Statement" } },
-                  ],
-                },
-                examples: {
-                  single: { summary: "One statement (AI decision approved by a human)", value: PROFILE_EXAMPLES.loanDenialHumanApproved },
-                  batch: {
-                    summary: "A batch of statements",
-                    value: [PROFILE_EXAMPLES.moderationFlagAiOnly, PROFILE_EXAMPLES.clinicalTriageAiAssisted],
-                  },
-                },
-              },
-            },
-          },
-          responses: {
-            "201": {
-              description: "At least one statement was newly appended. `stored` lists every submitted statement in order.",
-              headers: { ...XAPI_HEADER, "X-Request-Id": { $ref: "#/components/headers/RequestId" } },
-              content: { "application/json": { schema: { $ref: "#/components/schemas/IngestResult" } } },
-            },
-            "200": {
-              description: "Every statement was already stored with the same content (an idempotent retry); nothing new was appended.",
-              headers: { ...XAPI_HEADER, "X-Request-Id": { $ref: "#/components/headers/RequestId" } },
-              content: { "application/json": { schema: { $ref: "#/components/schemas/IngestResult" } } },
-            },
-            "400": errorResponse(
-              "The body or a statement is invalid; nothing was stored.",
-              ["invalid_encoding", "invalid_json", "duplicate_key", "too_deep", "invalid_body", "invalid_statements"],
-              XAPI_HEADER,
-            ),
-            "401": errorResponse("No API key, or an unknown or revoked one.", ["unauthenticated"], {
-              ...XAPI_HEADER,
-              "WWW-Authenticate": { description: 'Bearer realm="decision-ledger" (with error="invalid_token" for a bad key).', schema: { type: "string" } },
-            }),
-            "403": errorResponse("The key's scope does not allow appending.", ["insufficient_scope"], XAPI_HEADER),
-            "409": errorResponse("An id is already stored with different content; nothing was stored.", ["conflict"], XAPI_HEADER),
-            "413": errorResponse("Too many bytes or too many statements; split the batch.", ["payload_too_large", "too_many_statements"], XAPI_HEADER),
-            "415": errorResponse("Not a UTF-8 JSON body.", ["unsupported_media_type"], XAPI_HEADER),
-            "500": errorResponse("Unexpected server error; nothing about it is revealed but the request id.", ["internal_error"], XAPI_HEADER),
-            "503": errorResponse("The database is unreachable; retry later.", ["unavailable"], {
-              ...XAPI_HEADER,
-              "Retry-After": { description: "Seconds to wait before retrying.", schema: { type: "integer" } },
-            }),
-          },
-        },
-      },
-      "/api/v1/verifier-key": {
-        get: {
-          tags: ["Verification"],
-          operationId: "getVerifierKey",
-          summary: "The checkpoint verifier key",
-          description:
-            "The C2SP signed-note verifier key (`<name>+<key id>+<base64(0x01 || Ed25519 public key)>`) that signs this deployment's " +
-            "checkpoints. Public; its URL is stable. Keep a copy: checkpoints fetched later must verify with it.",
-          security: [],
-          responses: {
-            "200": {
-              description: "The verifier key, one line.",
-              headers: { "X-Request-Id": { $ref: "#/components/headers/RequestId" } },
-              content: {
-                "text/plain": {
-                  schema: { type: "string" },
-                  example: "decision-ledger.local+1a2b3c4d+AYXcR4ok3fYwzkIFz9hTLfsCXcjvHnDoUNIlIuCnEGVa\n",
-                },
-              },
-            },
-            "500": errorResponse("Unexpected server error.", ["internal_error"]),
-          },
-        },
-      },
-      "/api/v1/checkpoints/latest": {
-        get: {
-          tags: ["Verification"],
-          operationId: "getLatestCheckpoint",
-          summary: "The latest signed checkpoint of a log",
-          description:
-            "The most recent C2SP tlog-checkpoint of the log in a signed note, exactly as signed: origin line (`<origin>/<log>`), " +
-            "tree size, base64 root hash, a blank line, then signature lines. Verify it with the verifier key; check that a later " +
-            "checkpoint is consistent with one you kept. Public.",
-          security: [],
-          parameters: [
-            {
-              name: "log",
-              in: "query",
-              required: false,
-              description: "Which log: `decisions` (the ingest API's records, default) or `access` (the dashboard's access log).",
-              schema: { type: "string", enum: [...PUBLISHED_LOGS], default: "decisions" },
-            },
-          ],
-          responses: {
-            "200": {
-              description: "The signed checkpoint note.",
-              headers: {
-                "X-Request-Id": { $ref: "#/components/headers/RequestId" },
-                "X-Log": { description: "The log of this checkpoint.", schema: { type: "string", enum: [...PUBLISHED_LOGS] } },
-                "X-Tree-Size": { description: "Number of records the checkpoint covers.", schema: { type: "integer", minimum: 1 } },
-                "X-Checkpoint-Created-At": { description: "When it was signed (RFC 3339).", schema: { type: "string", format: "date-time" } },
-              },
-              content: {
-                "text/plain": {
-                  schema: { type: "string" },
-                  example:
-                    "decision-ledger.local/decisions\n20000\nq1tH0mZVQm6m0v5v5wqf3XHk6s0Yc3aJ0W9FvVdJb9A=\n\n— decision-ledger.local GisxPE9Qk2wR...\n",
-                },
-              },
-            },
-            "400": errorResponse("The log parameter is not one of the logs.", ["invalid_parameter"]),
-            "404": errorResponse("No checkpoint of this log has been signed yet.", ["not_found"]),
-            "500": errorResponse("Unexpected server error.", ["internal_error"]),
-          },
-        },
-      },
-      "/api/v1/openapi.json": {
-        get: {
-          tags: ["Meta"],
-          operationId: "getOpenApiDocument",
-          summary: "This OpenAPI document",
-          security: [],
-          responses: {
-            "200": { description: "The OpenAPI 3.1 description of /api/v1.", content: { "application/json": { schema: { type: "object" } } } },
-          },
-        },
-      },
-      ...DASHBOARD_PATHS,
-    }),
+    paths: withAccess({ ...ingestPaths(), ...verificationPaths(), ...metaPaths(), ...DASHBOARD_PATHS }),
     components: {
-      securitySchemes: {
-        ingestApiKey: {
-          type: "http",
-          scheme: "bearer",
-          description:
-            `An ingest API key (\`dl_live_…\`) with the \`${INGEST_SCOPE}\` scope, created by an administrator on the Admin → API keys page ` +
-            "or with `npx decision-ledger create-api-key --owner <system>`. Send it as `Authorization: Bearer <key>`.",
-        },
-        dashboardSession: {
-          type: "apiKey",
-          in: "cookie",
-          name: "next-auth.session-token",
-          description:
-            "The dashboard's sign-in session (`__Secure-next-auth.session-token` over HTTPS). The role's permissions decide " +
-            "what each operation allows (`x-access`).",
-        },
-      },
+      securitySchemes: securitySchemes(),
       responses: {
         InvalidParameter: errorResponse("A path or query parameter is invalid.", ["invalid_parameter"]),
         NotFound: errorResponse("Nothing with this id.", ["not_found"]),
@@ -324,98 +448,9 @@ export function buildOpenApiDocument(): Json {
       },
       schemas: {
         Statement: statementSchema(),
-        DashboardError: {
-          type: "object",
-          description: "Error answer of the dashboard endpoints and of the sign-in guard.",
-          required: ["error", "message"],
-          properties: {
-            error: { type: "string", description: "Short code, e.g. unauthenticated, forbidden, not_found, invalid_request." },
-            message: { type: "string" },
-            missingPermissions: { type: "array", items: { type: "string" } },
-            fields: { type: "object", additionalProperties: { type: "array", items: { type: "string" } } },
-          },
-        },
-        IngestResult: {
-          type: "object",
-          required: ["stored", "treeSize"],
-          additionalProperties: false,
-          properties: {
-            stored: {
-              type: "array",
-              description: "One entry per submitted statement, in the order sent.",
-              items: {
-                type: "object",
-                required: ["index", "id", "seq", "leafHash", "created"],
-                additionalProperties: false,
-                properties: {
-                  index: { type: "integer", minimum: 0, description: "Position in the submitted batch (0 for a single statement)." },
-                  id: { type: "string", format: "uuid", description: "The statement id (the submitted one, lower-cased, or the one assigned)." },
-                  seq: { type: "integer", minimum: 0, description: "Sequence number in the decisions log (= Merkle leaf index)." },
-                  leafHash: {
-                    type: "string",
-                    pattern: "^[0-9a-f]{64}$",
-                    description: "Hex SHA-256(0x00 || RFC 8785 canonical statement as stored), the RFC 9162 leaf hash.",
-                  },
-                  created: { type: "boolean", description: "false when this id was already stored with the same content." },
-                },
-              },
-            },
-            treeSize: { type: "integer", minimum: 1, description: "Size of the decisions log after this request." },
-          },
-          example: {
-            stored: [{ index: 0, id: "ca5711cc-ea3f-46f7-a748-d315cbe1bb8e", seq: 1041, leafHash: "9f2c…", created: true }],
-            treeSize: 1042,
-          },
-        },
-        Error: {
-          type: "object",
-          required: ["error"],
-          additionalProperties: false,
-          properties: {
-            error: {
-              type: "object",
-              required: ["status", "code", "message", "problems", "requestId"],
-              additionalProperties: false,
-              properties: {
-                status: { type: "integer", description: "The HTTP status, repeated." },
-                code: {
-                  type: "string",
-                  enum: Object.keys(API_ERROR_CODES),
-                  description: Object.entries(API_ERROR_CODES)
-                    .map(([code, meaning]) => `- \`${code}\`: ${meaning}`)
-                    .join("\n"),
-                },
-                message: { type: "string", description: "What is wrong and what to do, for people." },
-                problems: {
-                  type: "array",
-                  description: "Problems with individual statements (empty when the problem is with the request as a whole).",
-                  items: {
-                    type: "object",
-                    required: ["index", "pointer", "message"],
-                    additionalProperties: false,
-                    properties: {
-                      index: { type: "integer", minimum: 0, description: "Position in the batch; 0 for a single statement." },
-                      pointer: { type: "string", description: 'RFC 6901 JSON pointer into that statement ("" = the statement itself).' },
-                      message: { type: "string" },
-                    },
-                  },
-                },
-                requestId: { type: "string", format: "uuid" },
-                location: {
-                  type: "object",
-                  description: "For encoding and JSON syntax errors: where in the body.",
-                  required: ["line", "column", "byteOffset"],
-                  additionalProperties: false,
-                  properties: {
-                    line: { type: "integer", minimum: 1 },
-                    column: { type: "integer", minimum: 1 },
-                    byteOffset: { type: "integer", minimum: 0 },
-                  },
-                },
-              },
-            },
-          },
-        },
+        DashboardError: dashboardErrorSchema(),
+        IngestResult: ingestResultSchema(),
+        Error: errorSchema(),
       },
     },
   };

@@ -19,7 +19,7 @@ import {
   parseAsStringLiteral,
   type inferParserType,
 } from "nuqs/server";
-import { ACTOR_TYPES, type ActorType, type HumanReview } from "../ledger/statement";
+import { ACTOR_TYPES, HUMAN_REVIEW_VALUES, type ActorType } from "../ledger/xapi/actor-type";
 import {
   SORT_DIRECTIONS,
   SORT_KEYS,
@@ -39,12 +39,6 @@ export type TimePreset = keyof typeof TIME_PRESETS;
 export const TIME_PRESET_KEYS = Object.keys(TIME_PRESETS) as TimePreset[];
 
 export const ACTOR_TYPE_VALUES = ACTOR_TYPES.map((t) => t.value) as ActorType[];
-export const HUMAN_REVIEW_VALUES = ["approved", "overridden", "none"] as const satisfies readonly HumanReview[];
-export const HUMAN_REVIEW_LABELS: Record<HumanReview, string> = {
-  approved: "Approved by a person",
-  overridden: "Overridden by a person",
-  none: "No human review",
-};
 
 export const PAGE_SIZES = [25, 50, 100] as const;
 export const MAX_TEXT_LENGTH = 200;

@@ -1,27 +1,19 @@
 import { readFileSync } from "node:fs";
 import path from "node:path";
 import { sql } from "drizzle-orm";
-import { migrateDatabase, openDatabase, queryRowsUnchecked, type Database, type Db } from "../../db/client";
+import { z } from "zod";
+import { migrateDatabase, openDatabase, queryRows, type Db } from "../../db/client";
+import { bigintColumn } from "../../db/rows/columns";
+import type { IntegrityLane } from "../integrity/scheduler";
 import { formatVerifierKey, generateSignerKey, parseSignerKey } from "../ledger/signed-note";
-import { DirectoryCheckpointStore, type ExternalCheckpointStore } from "../ledger-store/checkpoint-store";
-import { createCheckpoint, originOf, type CheckpointSigner } from "../ledger-store/create-checkpoint";
-import type { LogId } from "../ledger-store/log-append";
+import { DirectoryCheckpointStore } from "../ledger-store/checkpoint-store";
+import type { CheckpointSigner } from "../ledger-store/create-checkpoint";
 import { loadConfig, type ServerConfig } from "./config";
+import { checkpointNow, LOGS, type Runtime } from "./runtime-context";
 import { readOrCreateSecretFile } from "./secrets";
 
-export interface Runtime {
-  config: ServerConfig;
-  database: Database;
-  db: Db;
-  /** Deployment origin; each log's checkpoint origin is `${origin}/${logId}`. */
-  origin: string;
-  signer: CheckpointSigner;
-  /** C2SP verifier key (public), published at /api/v1/verifier-key. */
-  verifierKey: string;
-  externalStore: ExternalCheckpointStore;
-}
-
-const LOGS: LogId[] = ["decisions", "access"];
+// Kept importable from here, where callers (and tests' module mocks) have always found them.
+export { checkpointNow, type Runtime } from "./runtime-context";
 
 export class NotMigratedError extends Error {
   constructor(location: string) {
@@ -60,8 +52,8 @@ async function loadSigner(config: ServerConfig): Promise<{ signer: CheckpointSig
 async function isMigrated(db: Db): Promise<boolean> {
   const journal = JSON.parse(readFileSync(path.join(process.cwd(), "drizzle", "meta", "_journal.json"), "utf8")) as { entries: unknown[] };
   try {
-    const rows = await queryRowsUnchecked<{ n: string | number }>(db, sql`select count(*) as n from drizzle.__drizzle_migrations`);
-    return Number(rows[0]?.n ?? 0) >= journal.entries.length;
+    const rows = await queryRows(db, sql`select count(*) as n from drizzle.__drizzle_migrations`, z.object({ n: bigintColumn }));
+    return (rows[0]?.n ?? 0) >= journal.entries.length;
   } catch {
     return false;
   }
@@ -94,16 +86,6 @@ async function startRuntime(): Promise<Runtime> {
   return runtime;
 }
 
-/** Signs a checkpoint of `logId` now if it grew; returns null for an empty log. */
-export async function checkpointNow(runtime: Runtime, logId: LogId) {
-  return createCheckpoint(runtime.db, {
-    logId,
-    origin: originOf(runtime.origin, logId),
-    signer: runtime.signer,
-    externalStore: runtime.externalStore,
-  });
-}
-
 function startCheckpointSchedule(runtime: Runtime): void {
   const seconds = runtime.config.CHECKPOINT_INTERVAL_SECONDS;
   if (seconds <= 0) return;
@@ -133,4 +115,15 @@ export function getRuntime(): Promise<Runtime> {
 
 export async function getDb(): Promise<Db> {
   return (await getRuntime()).db;
+}
+
+/**
+ * Wakes a lane of the integrity jobs after a job was queued. The jobs start with the runtime,
+ * so when this process has none yet getRuntime() starts them (startIntegritySchedules is
+ * idempotent and returns the running ones).
+ */
+export async function wakeIntegrityJobs(lane: IntegrityLane): Promise<void> {
+  const { runningIntegrityJobs, startIntegritySchedules } = await import("../integrity/scheduler");
+  const jobs = runningIntegrityJobs() ?? startIntegritySchedules(await getRuntime());
+  jobs.runner.wake(lane);
 }

@@ -17,7 +17,7 @@ import { fileSink, writeEvidenceBundle, type BundleLedger, type WriteBundleResul
 import { appendAccessEvent } from "../ledger-store/append-access-event";
 import type { ExternalCheckpointStore } from "../ledger-store/checkpoint-store";
 import { createCheckpoint, originOf, type CheckpointSigner } from "../ledger-store/create-checkpoint";
-import type { LogId } from "../ledger-store/log-append";
+import type { LogId } from "../ledger/log-id";
 import { ServiceInputError, type ServiceActor } from "./users";
 
 /**

@@ -3,7 +3,8 @@ import type { Db } from "../../db/client";
 import { getDecision, type DecisionDetail, type DecisionListRow } from "../../db/queries/decisions";
 import { roleHas } from "../auth/permissions";
 import { appendAccessEvent } from "../ledger-store/append-access-event";
-import { maskPersonalData, PERSONAL_DATA_MASK, personalDataPointers, type XapiStatement } from "../ledger/statement";
+import { maskPersonalData, PERSONAL_DATA_MASK, personalDataPointers } from "../ledger/xapi/personal-data";
+import type { XapiStatement } from "../ledger/xapi/types";
 import { ServiceInputError, type ServiceActor } from "./users";
 
 /**

@@ -1,7 +1,8 @@
-import { and, eq, inArray, isNull, sql } from "drizzle-orm";
+import { and, count, eq, gt, inArray, isNull, or, sql } from "drizzle-orm";
 import { z } from "zod";
-import { queryRowsUnchecked, type Db } from "../../db/client";
-import { getVerificationRun, type VerificationRunRecord } from "../../db/queries/verification-runs";
+import { executeSql, type Db } from "../../db/client";
+import { readSeqRangeRecordedIn } from "../../db/queries/log-entries";
+import { ACTIVE_RUN_STATUSES, getVerificationRun, type VerificationRunRecord } from "../../db/queries/verification-runs";
 import { verificationRuns } from "../../db/schema";
 import { roleHas } from "../auth/permissions";
 import { appendAccessEvent } from "../ledger-store/append-access-event";
@@ -29,18 +30,6 @@ export const verificationRequestSchema = z
   });
 export type VerificationRequest = z.infer<typeof verificationRequestSchema>;
 
-/** Positions of the decisions log written in [from, to) (recorded_at, which follows seq order). */
-export async function seqRangeForTime(db: Pick<Db, "execute">, from: Date, to: Date): Promise<{ fromSeq: number; toSeq: number } | null> {
-  const rows = await queryRowsUnchecked<{ lo: string | number | null; hi: string | number | null }>(
-    db,
-    sql`select min(seq) as lo, max(seq) as hi from log_entries
-        where log_id = 'decisions' and recorded_at >= ${from.toISOString()}::timestamptz and recorded_at < ${to.toISOString()}::timestamptz`,
-  );
-  const r = rows[0];
-  if (!r || r.lo === null || r.hi === null) return null;
-  return { fromSeq: Number(r.lo), toSeq: Number(r.hi) };
-}
-
 /**
  * Queues a verification requested by a person. A whole-ledger run covers both logs (decision
  * records and the access log); a time range covers the decision records written in it.
@@ -60,7 +49,7 @@ export async function requestVerification(
   if (req.scope === "range") {
     const from = new Date(req.from);
     const to = new Date(req.to);
-    const seqs = await seqRangeForTime(db, from, to);
+    const seqs = await readSeqRangeRecordedIn(db, { logId: "decisions", from, to });
     if (!seqs) {
       throw new ServiceInputError("No decision records were written in that time range", {
         from: ["No decision records were written between these times; widen the range"],
@@ -71,11 +60,11 @@ export async function requestVerification(
   const actor = input.actor;
   const result = await db.transaction(async (tx) => {
     // Serialise requests so two clicks cannot queue two runs.
-    await queryRowsUnchecked(tx, sql`select pg_advisory_xact_lock(hashtext('decision_ledger:verification_request'))`);
+    await executeSql(tx, sql`select pg_advisory_xact_lock(hashtext('decision_ledger:verification_request'))`);
     const [active] = await tx
       .select({ id: verificationRuns.id })
       .from(verificationRuns)
-      .where(and(inArray(verificationRuns.status, ["queued", "running"]), eq(verificationRuns.trigger, "user")))
+      .where(and(inArray(verificationRuns.status, ACTIVE_RUN_STATUSES), eq(verificationRuns.trigger, "user")))
       .limit(1);
     if (active) return { id: active.id, created: false };
     const [row] = await tx
@@ -124,14 +113,20 @@ export async function requestVerification(
  */
 export async function enqueueScheduledVerification(db: Db, minGapSeconds: number): Promise<string | null> {
   return db.transaction(async (tx) => {
-    await queryRowsUnchecked(tx, sql`select pg_advisory_xact_lock(hashtext('decision_ledger:verification_schedule'))`);
-    const busy = await queryRowsUnchecked<{ n: string | number }>(
-      tx,
-      sql`select count(*) as n from verification_runs
-          where (trigger = 'schedule' and status in ('queued', 'running'))
-             or (trigger = 'schedule' and requested_at > now() - make_interval(secs => ${minGapSeconds}))`,
-    );
-    if (Number(busy[0]?.n ?? 0) > 0) return null;
+    await executeSql(tx, sql`select pg_advisory_xact_lock(hashtext('decision_ledger:verification_schedule'))`);
+    const [busy] = await tx
+      .select({ n: count() })
+      .from(verificationRuns)
+      .where(
+        and(
+          eq(verificationRuns.trigger, "schedule"),
+          or(
+            inArray(verificationRuns.status, ACTIVE_RUN_STATUSES),
+            gt(verificationRuns.requestedAt, sql`now() - make_interval(secs => ${minGapSeconds})`),
+          ),
+        ),
+      );
+    if ((busy?.n ?? 0) > 0) return null;
     const [row] = await tx
       .insert(verificationRuns)
       .values({ status: "queued", trigger: "schedule", logIds: ["decisions", "access"] })

@@ -3,7 +3,7 @@ import path from "node:path";
 import { expect, test } from "vitest";
 import { API_ERROR_CODES } from "@/lib/api/errors";
 import { INGEST_LIMITS } from "@/lib/api/limits";
-import { validateStatement } from "@/lib/ledger/statement";
+import { validateStatement } from "@/lib/ledger/xapi/validate";
 
 const doc = readFileSync(path.resolve(__dirname, "../../docs/ingest-api.md"), "utf8");
 

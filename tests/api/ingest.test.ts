@@ -1,12 +1,14 @@
 import { randomUUID } from "node:crypto";
-import { sql } from "drizzle-orm";
+import { count, eq } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
-import { DatabaseUnavailableError, queryRowsUnchecked } from "@/db/client";
+import { DatabaseUnavailableError } from "@/db/client";
+import { readLogSize } from "@/db/queries/log-entries";
+import { decisions, logEntries } from "@/db/schema";
 import { createIngestHandler } from "@/lib/api/ingest";
 import { INGEST_LIMITS } from "@/lib/api/limits";
 import { generateDemoStatements } from "@/lib/demo/generate-demo-statements";
 import { PROFILE_EXAMPLES } from "@/lib/ledger/profile-examples";
-import type { XapiStatement } from "@/lib/ledger/statement";
+import type { XapiStatement } from "@/lib/ledger/xapi/types";
 import { createApiKey, revokeApiKey } from "@/lib/services/api-keys";
 import { createTestDatabase, DATABASE_KINDS, type TestDatabase } from "../support/test-databases";
 
@@ -50,8 +52,8 @@ describe.each(DATABASE_KINDS)("POST /api/v1/decisions on %s", (kind) => {
     await database?.drop();
   });
 
-  const countDecisions = async () =>
-    Number((await queryRowsUnchecked<{ n: string | number }>(database.db, sql`select count(*) as n from decisions`))[0]!.n);
+  const countDecisions = async () => (await database.db.select({ n: count() }).from(decisions))[0]!.n;
+  const decisionsWithId = (id: string) => database.db.select({ seq: decisions.seq }).from(decisions).where(eq(decisions.id, id));
 
   function post(body: BodyInit | null, opts: { key?: string | null; contentType?: string | null; headers?: Record<string, string> } = {}) {
     const headers: Record<string, string> = { ...opts.headers };
@@ -86,7 +88,7 @@ describe.each(DATABASE_KINDS)("POST /api/v1/decisions on %s", (kind) => {
     expect(body.stored[0]!.leafHash).toMatch(/^[0-9a-f]{64}$/);
     expect(body.treeSize).toBe(body.stored[0]!.seq + 1);
     expect(await countDecisions()).toBe(before + 1);
-    const rows = await queryRowsUnchecked<{ writer: string }>(database.db, sql`select writer from decisions where id = ${s.id}::uuid`);
+    const rows = await database.db.select({ writer: decisions.writer }).from(decisions).where(eq(decisions.id, s.id!));
     expect(rows.map((r) => r.writer)).toEqual(["loan-underwriting-service"]);
   });
 
@@ -120,7 +122,7 @@ describe.each(DATABASE_KINDS)("POST /api/v1/decisions on %s", (kind) => {
     expect(first.status).toBe(201);
     expect((await post(text)).status).toBe(200);
     expect(({} as Record<string, unknown>).polluted).toBeUndefined();
-    const rows = await queryRowsUnchecked<{ canonical: string }>(database.db, sql`select canonical from decisions where id = ${s.id!}::uuid`);
+    const rows = await database.db.select({ canonical: decisions.canonical }).from(decisions).where(eq(decisions.id, s.id!));
     expect(rows[0]!.canonical).toContain('"__proto__":{"polluted":true}');
   });
 
@@ -298,7 +300,7 @@ describe.each(DATABASE_KINDS)("POST /api/v1/decisions on %s", (kind) => {
       expect(error.problems).toEqual([expect.objectContaining({ index: 3, pointer: "/timestamp" })]);
       expect(await countDecisions()).toBe(before);
       for (const s of batch) {
-        const rows = await queryRowsUnchecked(database.db, sql`select 1 from log_entries where entry_id = ${s.id!}::uuid`);
+        const rows = await database.db.select({ seq: logEntries.seq }).from(logEntries).where(eq(logEntries.entryId, s.id!));
         expect(rows).toHaveLength(0);
       }
     });
@@ -319,7 +321,7 @@ describe.each(DATABASE_KINDS)("POST /api/v1/decisions on %s", (kind) => {
       const error = await expectError(await postJson([fresh, changed]), 409, "conflict");
       expect(error.problems).toEqual([expect.objectContaining({ index: 1, pointer: "/id" })]);
       expect(await countDecisions()).toBe(before);
-      expect(await queryRowsUnchecked(database.db, sql`select 1 from decisions where id = ${fresh.id!}::uuid`)).toHaveLength(0);
+      expect(await decisionsWithId(fresh.id!)).toHaveLength(0);
     });
   });
 
@@ -344,8 +346,7 @@ describe.each(DATABASE_KINDS)("POST /api/v1/decisions on %s", (kind) => {
     expect(seqs[seqs.length - 1]! - seqs[0]!).toBe(199);
     // Each request's records are contiguous (one transaction each).
     for (const b of bodies) expect(b.stored[24]!.seq - b.stored[0]!.seq).toBe(24);
-    const head = await queryRowsUnchecked<{ n: string | number }>(database.db, sql`select max(seq) + 1 as n from log_entries where log_id = 'decisions'`);
-    expect(Math.max(...bodies.map((b) => b.treeSize))).toBe(Number(head[0]!.n));
+    expect(Math.max(...bodies.map((b) => b.treeSize))).toBe(await readLogSize(database.db, "decisions"));
   });
 
   test("concurrent retries of the same statement store it once", async () => {
@@ -354,7 +355,7 @@ describe.each(DATABASE_KINDS)("POST /api/v1/decisions on %s", (kind) => {
     const bodies = (await Promise.all(responses.map((r) => r.json()))) as OkBody[];
     expect(responses.map((r) => r.status).sort()).toEqual([200, 200, 200, 200, 201]);
     expect(new Set(bodies.map((b) => b.stored[0]!.seq)).size).toBe(1);
-    expect(await queryRowsUnchecked(database.db, sql`select 1 from decisions where id = ${s.id!}::uuid`)).toHaveLength(1);
+    expect(await decisionsWithId(s.id!)).toHaveLength(1);
   });
 });
 

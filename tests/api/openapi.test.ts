@@ -3,7 +3,7 @@ import path from "node:path";
 import { describe, expect, test } from "vitest";
 import { API_ERROR_CODES, ApiError, errorBody } from "@/lib/api/errors";
 import { INGEST_LIMITS } from "@/lib/api/limits";
-import { validateStatement } from "@/lib/ledger/statement";
+import { validateStatement } from "@/lib/ledger/xapi/validate";
 import { PROFILE_EXAMPLES } from "@/lib/ledger/profile-examples";
 import { GET } from "@/app/api/v1/openapi.json/route";
 import { ruleFor, type HttpMethod } from "@/lib/auth/route-rules";

@@ -1,11 +1,11 @@
 import bcrypt from "bcryptjs";
 import { eq, sql } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
-import { queryRowsUnchecked } from "@/db/client";
+import { executeSql } from "@/db/client";
 import { listAccessEvents } from "@/db/queries/access-events";
 import { getApiKey, listApiKeys } from "@/db/queries/api-keys";
 import { getUserCredentials } from "@/db/queries/users";
-import { apiKeys } from "@/db/schema";
+import { apiKeys, users } from "@/db/schema";
 import { createApiKey, hashApiKeySecret, revokeApiKey, verifyApiKey } from "@/lib/services/api-keys";
 import { createUser, ServiceInputError, updateUser, type ServiceActor } from "@/lib/services/users";
 import { createTestDatabase, DATABASE_KINDS, type TestDatabase } from "../support/test-databases";
@@ -108,12 +108,12 @@ describe.each(DATABASE_KINDS)("admin services on %s", (kind) => {
     test("the change and its log entry commit together: a failing log append rolls back the change", async () => {
       const { user } = await createUser(database.db, { email: "erin@example.test", name: "Erin", role: "auditor", actor: admin });
       // Make the access-log insert of users.update fail, as a full disk or lost connection would.
-      await queryRowsUnchecked(
+      await executeSql(
         database.db,
         sql.raw(`create or replace function test_refuse_log() returns trigger language plpgsql as $$
                  begin raise exception 'access log unavailable'; end; $$`),
       );
-      await queryRowsUnchecked(
+      await executeSql(
         database.db,
         sql.raw(`create trigger test_refuse_users_update before insert on access_events for each row
                  when (new.action = 'users.update') execute function test_refuse_log()`),
@@ -121,9 +121,9 @@ describe.each(DATABASE_KINDS)("admin services on %s", (kind) => {
       try {
         await expect(updateUser(database.db, { id: user.id, role: "compliance_officer", actor: admin })).rejects.toThrow();
       } finally {
-        await queryRowsUnchecked(database.db, sql.raw(`drop trigger test_refuse_users_update on access_events`));
+        await executeSql(database.db, sql.raw(`drop trigger test_refuse_users_update on access_events`));
       }
-      const rows = await queryRowsUnchecked<{ role: string }>(database.db, sql`select role from users where id = ${user.id}`);
+      const rows = await database.db.select({ role: users.role }).from(users).where(eq(users.id, user.id));
       expect(rows[0]!.role).toBe("auditor");
       // And with the log available again the same change goes through.
       expect((await updateUser(database.db, { id: user.id, role: "compliance_officer", actor: admin })).role).toBe("compliance_officer");

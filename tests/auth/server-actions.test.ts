@@ -18,10 +18,10 @@ vi.mock("next-auth", () => ({ getServerSession: async () => session.current }));
 vi.mock("@/lib/auth/auth-options", () => ({ getAuthOptions: () => ({}) }));
 vi.mock("next/headers", () => ({ headers: async () => new Headers({ "user-agent": "vitest" }) }));
 vi.mock("next/cache", () => ({ revalidatePath: () => undefined }));
-vi.mock("@/lib/integrity/scheduler", () => ({ wakeIntegrityJobs: async () => undefined }));
 vi.mock("@/lib/server/runtime", () => ({
   getRuntime: async () => runtime.current,
   checkpointNow: async () => null,
+  wakeIntegrityJobs: async () => undefined,
 }));
 
 const ROOT = path.resolve(__dirname, "../..");

@@ -5,7 +5,9 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { sql } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
-import { openDatabase, queryRowsUnchecked, type Database, type DatabaseKind } from "@/db/client";
+import { z } from "zod";
+import { executeSql, openDatabase, queryRows, type Database, type DatabaseKind } from "@/db/client";
+import { bigintColumn } from "@/db/rows/columns";
 import { verifyCredentials } from "@/lib/auth/sign-in";
 import { generateDemoStatements } from "@/lib/demo/generate-demo-statements";
 import { parseCheckpoint, parseSignerKey, verifyNote } from "@/lib/ledger/signed-note";
@@ -16,6 +18,8 @@ import { DATABASE_KINDS, TEST_POSTGRES_URL } from "../support/test-databases";
 
 const ROOT = path.resolve(__dirname, "../..");
 const BIN = path.join(ROOT, "bin", "decision-ledger.mjs");
+
+const userEmailRow = z.object({ user_email: z.string().nullable() });
 
 interface Run {
   code: number | null;
@@ -156,12 +160,12 @@ describe.each(DATABASE_KINDS)("decision-ledger against %s", (kind: DatabaseKind)
       // An empty database, as a DBA would create it: the CLI's migrate must do the rest.
       const name = `dl_cli_${Date.now().toString(36)}_${randomBytes(3).toString("hex")}`;
       const admin = await openDatabase({ url: TEST_POSTGRES_URL });
-      await queryRowsUnchecked(admin.db, sql.raw(`create database ${name}`));
+      await executeSql(admin.db, sql.raw(`create database ${name}`));
       const url = new URL(TEST_POSTGRES_URL);
       url.pathname = `/${name}`;
       env.DATABASE_URL = url.toString();
       dropDatabase = async () => {
-        await queryRowsUnchecked(admin.db, sql.raw(`drop database if exists ${name} with (force)`));
+        await executeSql(admin.db, sql.raw(`drop database if exists ${name} with (force)`));
         await admin.close();
       };
     }
@@ -198,9 +202,10 @@ describe.each(DATABASE_KINDS)("decision-ledger against %s", (kind: DatabaseKind)
     expect(created.password.length).toBeGreaterThanOrEqual(12);
     await withDb(async ({ db }) => {
       expect(await verifyCredentials(db, { email: "ada@example.com", password: created.password, ip: null, userAgent: null })).toMatchObject({ ok: true });
-      const log = await queryRowsUnchecked<{ user_email: string; target: string }>(
+      const log = await queryRows(
         db,
         sql`select user_email, target from access_events where action = 'users.create'`,
+        z.object({ user_email: z.string().nullable(), target: z.string().nullable() }),
       );
       expect(log).toEqual([{ user_email: "cli", target: "ada@example.com" }]);
     });
@@ -217,7 +222,7 @@ describe.each(DATABASE_KINDS)("decision-ledger against %s", (kind: DatabaseKind)
     expect(res.stdout).not.toContain("Password");
     await withDb(async ({ db }) => {
       expect(await verifyCredentials(db, { email: "bo@example.com", password, ip: null, userAgent: null })).toMatchObject({ ok: true });
-      const log = await queryRowsUnchecked<{ user_email: string }>(db, sql`select user_email from access_events where target = 'bo@example.com'`);
+      const log = await queryRows(db, sql`select user_email from access_events where target = 'bo@example.com'`, userEmailRow);
       expect(log).toEqual([{ user_email: "ada@example.com" }]);
     });
   });
@@ -247,7 +252,7 @@ describe.each(DATABASE_KINDS)("decision-ledger against %s", (kind: DatabaseKind)
     expect(key).toMatchObject({ owner: "loan-underwriting-service", scope: "ingest" });
     await withDb(async ({ db }) => {
       expect(await verifyApiKey(db, key.secret)).toMatchObject({ id: key.id, owner: "loan-underwriting-service" });
-      const log = await queryRowsUnchecked<{ user_email: string }>(db, sql`select user_email from access_events where action = 'api_keys.create'`);
+      const log = await queryRows(db, sql`select user_email from access_events where action = 'api_keys.create'`, userEmailRow);
       expect(log).toEqual([{ user_email: "ada@example.com" }]);
     });
     const human = await cli(["create-api-key", "--owner", "other-service"], { env });
@@ -279,8 +284,8 @@ describe.each(DATABASE_KINDS)("decision-ledger against %s", (kind: DatabaseKind)
     expect(both.stdout).toContain("access: signed a new checkpoint");
 
     await withDb(async ({ db }) => {
-      const rows = await queryRowsUnchecked<{ n: string | number }>(db, sql`select count(*) as n from access_events where action = 'checkpoint.create'`);
-      expect(Number(rows[0]!.n)).toBe(3);
+      const rows = await queryRows(db, sql`select count(*) as n from access_events where action = 'checkpoint.create'`, z.object({ n: bigintColumn }));
+      expect(rows[0]!.n).toBe(3);
     });
     const badLog = await cli(["checkpoint", "--log", "users"], { env: signEnv });
     expect(badLog.code).toBe(2);

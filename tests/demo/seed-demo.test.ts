@@ -3,7 +3,9 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { sql } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
-import { queryRowsUnchecked } from "@/db/client";
+import { z } from "zod";
+import { queryRows } from "@/db/client";
+import { bigintColumn } from "@/db/rows/columns";
 import { verifyCredentials } from "@/lib/auth/sign-in";
 import { generateDemoStatements } from "@/lib/demo/generate-demo-statements";
 import {
@@ -39,7 +41,7 @@ async function makeRuntime(database: TestDatabase, dataDir: string): Promise<Run
 }
 
 const count = async (database: TestDatabase, query: ReturnType<typeof sql>) =>
-  Number((await queryRowsUnchecked<{ n: string | number }>(database.db, query))[0]!.n);
+  (await queryRows(database.db, query, z.object({ n: bigintColumn })))[0]!.n;
 
 describe.each(DATABASE_KINDS)("demo seed on %s", (kind) => {
   let database: TestDatabase;
@@ -83,7 +85,7 @@ describe.each(DATABASE_KINDS)("demo seed on %s", (kind) => {
     // Merkle nodes exist for the whole tree: a perfect tree of 2048 leaves has 2047 inner nodes, plus the rest.
     expect(await count(database, sql`select count(*) as n from merkle_nodes where log_id = 'decisions'`)).toBeGreaterThan(2047);
 
-    const writers = await queryRowsUnchecked<{ writer: string }>(database.db, sql`select distinct writer from decisions order by writer`);
+    const writers = await queryRows(database.db, sql`select distinct writer from decisions order by writer`, z.object({ writer: z.string() }));
     expect(writers.map((w) => w.writer)).toEqual(Object.values(DEMO_WRITERS).sort());
 
     // Recorded order follows the decisions: recorded_at never goes backwards along the log.
@@ -145,7 +147,7 @@ describe("an interrupted demo seed resumes", () => {
     const result = await seedDemoIfEmpty(runtime, { log: quiet });
     expect(await result.done).toMatchObject({ state: "done", total: 1800 });
     expect(await count(database, sql`select count(*) as n from decisions`)).toBe(1800);
-    const ids = await queryRowsUnchecked<{ id: string }>(database.db, sql`select id from decisions`);
+    const ids = await queryRows(database.db, sql`select id from decisions`, z.object({ id: z.string() }));
     expect(new Set(ids.map((r) => r.id))).toEqual(new Set(statements.map((s) => s.id!.toLowerCase())));
     expect(existsSync(path.join(dataDir, "demo-credentials.json"))).toBe(true);
     expect((await readLatestCheckpoint(database.db, "decisions"))?.treeSize).toBe(1800);

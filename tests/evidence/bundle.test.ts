@@ -4,18 +4,18 @@ import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { sql } from "drizzle-orm";
-import { queryRowsUnchecked } from "@/db/client";
+import { z } from "zod";
+import { queryRows } from "@/db/client";
 import { BUNDLE_FILES as F, parseRecordLine, parseTlogProof, type BundleManifest } from "@/lib/evidence/bundle-format";
 import { verifyBundle, type BundleVerification } from "@/lib/evidence/verify-bundle";
 import { toStoredFilters } from "@/lib/evidence/selection";
 import { noDecisionFilters } from "@/lib/filters/decision-filters";
 import { generateSignerKey, signNote } from "@/lib/ledger/signed-note";
-import { sha256 } from "@/lib/ledger-store/hash-node";
+import { nodeHasher } from "@/lib/hash/node-sha256";
 import { exportFilePath, writeEvidenceExport } from "@/lib/services/evidence";
 import { createTestDatabase, DATABASE_KINDS, type TestDatabase } from "../support/test-databases";
 import { AUDITOR, buildEvidenceLedger, bytes, OFFICER, rezip, text, unzip, type EvidenceLedger, type Files } from "./fixture";
 
-const nodeSha = (d: Uint8Array) => sha256(d);
 const hex = (b: Uint8Array | string) => createHash("sha256").update(b).digest("hex");
 
 /** Rewrites SHA256SUMS (and, when asked, the manifest's file list) as a careful forger would. */
@@ -70,7 +70,7 @@ describe.each(DATABASE_KINDS)("evidence bundles (%s)", (kind) => {
   });
 
   it("a clean bundle verifies in node, with the recipient's key and with the bundled one", async () => {
-    const withKey = await verifyBundle(sparse, { trustedKey: ledger.keys.verifierKey, sha: nodeSha });
+    const withKey = await verifyBundle(sparse, { trustedKey: ledger.keys.verifierKey, hasher: nodeHasher });
     expect(withKey.failures).toEqual([]);
     expect(withKey.ok).toBe(true);
     expect(withKey.keyUsed).toBe("supplied");
@@ -97,7 +97,7 @@ describe.each(DATABASE_KINDS)("evidence bundles (%s)", (kind) => {
     expect([...sparseSeqs].sort((a, b) => a - b)).toEqual(sparseSeqs);
     // The bytes in the bundle are exactly the bytes the ledger stored and hashed.
     const first = parseRecordLine(recordLines(files)[0]!)!;
-    const [stored] = await queryRowsUnchecked<{ canonical: string }>(database.db, sql`select canonical from decisions where seq = ${first.seq}`);
+    const [stored] = await queryRows(database.db, sql`select canonical from decisions where seq = ${first.seq}`, z.object({ canonical: z.string() }));
     expect(first.canonical).toBe(stored!.canonical);
     const proofLine = JSON.parse(text(files[F.proofs]).split("\n")[0]!) as { tlogProof: string };
     expect(parseTlogProof(proofLine.tlogProof).checkpoint).toBe(text(files[F.checkpointNote]));
@@ -105,9 +105,10 @@ describe.each(DATABASE_KINDS)("evidence bundles (%s)", (kind) => {
     for (const f of manifest.files) expect(hex(files[f.path]!)).toBe(f.sha256);
     expect(Object.keys(files).sort()).toEqual([...manifest.files.map((f) => f.path), F.manifest, F.receipt, F.sha256sums].sort());
     // The export is in the access log with the manifest's hash and the record count.
-    const events = await queryRowsUnchecked<{ details: { manifestSha256?: string; recordCount?: number; phase?: string } }>(
+    const events = await queryRows(
       database.db,
       sql`select event->'details' as details from access_events where action = 'evidence.export'`,
+      z.object({ details: z.record(z.string(), z.unknown()) }),
     );
     expect(events.map((e) => e.details)).toContainEqual(
       expect.objectContaining({ phase: "completed", manifestSha256: hex(files[F.manifest]!), recordCount: sparseSeqs.length }),
@@ -122,7 +123,7 @@ describe.each(DATABASE_KINDS)("evidence bundles (%s)", (kind) => {
     lines[2] = lines[2]!.replace(/"timestamp":"(\d{4})/, (_, y: string) => `"timestamp":"${Number(y) + 1}`);
     expect(lines[2]).not.toBe(recordLines(files)[2]);
     files[F.records] = bytes(lines.join("\n") + "\n");
-    const v = await verifyBundle(rezip(files), { trustedKey: ledger.keys.verifierKey, sha: nodeSha });
+    const v = await verifyBundle(rezip(files), { trustedKey: ledger.keys.verifierKey, hasher: nodeHasher });
     expect(v.ok).toBe(false);
     expect(v.failures).toContainEqual(expect.objectContaining({ code: "record_modified", seq: victim.seq, id: victim.id }));
     expect(codes(v)).toContain("file_modified");
@@ -138,7 +139,7 @@ describe.each(DATABASE_KINDS)("evidence bundles (%s)", (kind) => {
     lines[4] = `{"seq":${victim.seq},"id":"${victim.id}","leafHash":"${leaf}","statement":${forged}}`;
     files[F.records] = bytes(lines.join("\n") + "\n");
     refreshHashes(files, { manifest: true });
-    const v = await verifyBundle(rezip(files), { trustedKey: ledger.keys.verifierKey, sha: nodeSha });
+    const v = await verifyBundle(rezip(files), { trustedKey: ledger.keys.verifierKey, hasher: nodeHasher });
     expect(v.ok).toBe(false);
     expect(v.failures).toContainEqual(expect.objectContaining({ code: "proof_invalid", seq: victim.seq, id: victim.id }));
     // The rewritten manifest no longer matches the export's entry in the access log.
@@ -152,7 +153,7 @@ describe.each(DATABASE_KINDS)("evidence bundles (%s)", (kind) => {
     lines.splice(5, 1);
     files[F.records] = bytes(lines.join("\n") + "\n");
     refreshHashes(files, { manifest: true });
-    const v = await verifyBundle(rezip(files), { trustedKey: ledger.keys.verifierKey, sha: nodeSha });
+    const v = await verifyBundle(rezip(files), { trustedKey: ledger.keys.verifierKey, hasher: nodeHasher });
     expect(v.ok).toBe(false);
     expect(v.failures).toContainEqual(expect.objectContaining({ code: "record_missing", seq: victim.seq, id: victim.id }));
     expect(codes(v)).toEqual(expect.arrayContaining(["record_count_mismatch", "manifest_not_authenticated"]));
@@ -164,7 +165,7 @@ describe.each(DATABASE_KINDS)("evidence bundles (%s)", (kind) => {
     const moved = parseRecordLine(lines[6]!)!;
     [lines[6], lines[7]] = [lines[7]!, lines[6]!];
     files[F.records] = bytes(lines.join("\n") + "\n");
-    const v = await verifyBundle(rezip(files), { trustedKey: ledger.keys.verifierKey, sha: nodeSha });
+    const v = await verifyBundle(rezip(files), { trustedKey: ledger.keys.verifierKey, hasher: nodeHasher });
     expect(v.ok).toBe(false);
     expect(v.failures).toContainEqual(expect.objectContaining({ code: "record_out_of_order", seq: moved.seq, id: moved.id }));
 
@@ -176,7 +177,7 @@ describe.each(DATABASE_KINDS)("evidence bundles (%s)", (kind) => {
     l2[6] = `{"seq":${a.seq},"id":"${a.id}","leafHash":"${a.leafHash}","statement":${b.canonical}}`;
     l2[7] = `{"seq":${b.seq},"id":"${b.id}","leafHash":"${b.leafHash}","statement":${a.canonical}}`;
     files2[F.records] = bytes(l2.join("\n") + "\n");
-    const v2 = await verifyBundle(rezip(files2), { sha: nodeSha });
+    const v2 = await verifyBundle(rezip(files2), { hasher: nodeHasher });
     expect(v2.failures).toContainEqual(expect.objectContaining({ code: "record_modified", seq: a.seq, id: a.id }));
     expect(v2.failures).toContainEqual(expect.objectContaining({ code: "record_modified", seq: b.seq, id: b.id }));
   });
@@ -192,7 +193,7 @@ describe.each(DATABASE_KINDS)("evidence bundles (%s)", (kind) => {
     proofLines[3] = JSON.stringify(entry);
     files[F.proofs] = bytes(proofLines.join("\n") + "\n");
     refreshHashes(files, { manifest: true });
-    const v = await verifyBundle(rezip(files), { trustedKey: ledger.keys.verifierKey, sha: nodeSha });
+    const v = await verifyBundle(rezip(files), { trustedKey: ledger.keys.verifierKey, hasher: nodeHasher });
     expect(v.ok).toBe(false);
     expect(v.failures).toContainEqual(expect.objectContaining({ code: "proof_invalid", seq: entry.seq, id: entry.id }));
   });
@@ -205,7 +206,7 @@ describe.each(DATABASE_KINDS)("evidence bundles (%s)", (kind) => {
     files[F.checkpointNote] = bytes(forgedNote);
 
     // 1. Only the note replaced: the bundled key rejects it.
-    const v1 = await verifyBundle(rezip(files), { sha: nodeSha });
+    const v1 = await verifyBundle(rezip(files), { hasher: nodeHasher });
     expect(v1.failures).toContainEqual(expect.objectContaining({ code: "checkpoint_signature", file: F.checkpointNote }));
 
     // 2. The forger also swaps in their own key everywhere and fixes every hash.
@@ -219,11 +220,11 @@ describe.each(DATABASE_KINDS)("evidence bundles (%s)", (kind) => {
     refreshHashes(files, { manifest: true });
     const forged = rezip(files);
     // The recipient's own copy of the real key catches it...
-    const v2 = await verifyBundle(forged, { trustedKey: ledger.keys.verifierKey, sha: nodeSha });
+    const v2 = await verifyBundle(forged, { trustedKey: ledger.keys.verifierKey, hasher: nodeHasher });
     expect(v2.ok).toBe(false);
     expect(v2.failures).toContainEqual(expect.objectContaining({ code: "checkpoint_signature" }));
     // ...and even without it, the receipt (signed by the real key, naming the real manifest) does not verify.
-    const v3 = await verifyBundle(forged, { sha: nodeSha });
+    const v3 = await verifyBundle(forged, { hasher: nodeHasher });
     expect(v3.ok).toBe(false);
     expect(codes(v3)).toContain("receipt_invalid");
     expect(v3.warnings.join(" ")).toMatch(/only against the key inside the bundle/);
@@ -235,12 +236,12 @@ describe.each(DATABASE_KINDS)("evidence bundles (%s)", (kind) => {
     m.selection.description = "All loan decisions of March (complete)";
     files[F.manifest] = bytes(JSON.stringify(m, null, 2) + "\n");
     // Without fixing SHA256SUMS: the manifest is named twice.
-    const v1 = await verifyBundle(rezip(files), { trustedKey: ledger.keys.verifierKey, sha: nodeSha });
+    const v1 = await verifyBundle(rezip(files), { trustedKey: ledger.keys.verifierKey, hasher: nodeHasher });
     expect(v1.failures).toContainEqual(expect.objectContaining({ code: "manifest_not_authenticated", file: F.manifest }));
     expect(v1.failures).toContainEqual(expect.objectContaining({ code: "file_modified", file: F.manifest }));
     // With SHA256SUMS fixed: the receipt still names the original manifest's hash.
     refreshHashes(files);
-    const v2 = await verifyBundle(rezip(files), { trustedKey: ledger.keys.verifierKey, sha: nodeSha });
+    const v2 = await verifyBundle(rezip(files), { trustedKey: ledger.keys.verifierKey, hasher: nodeHasher });
     expect(codes(v2)).toEqual(["manifest_not_authenticated"]);
 
     // A changed record count is caught against the records themselves.
@@ -248,7 +249,7 @@ describe.each(DATABASE_KINDS)("evidence bundles (%s)", (kind) => {
     const m3 = JSON.parse(text(files3[F.manifest])) as BundleManifest;
     m3.recordCount += 1;
     files3[F.manifest] = bytes(JSON.stringify(m3, null, 2) + "\n");
-    const v3 = await verifyBundle(rezip(files3), { sha: nodeSha });
+    const v3 = await verifyBundle(rezip(files3), { hasher: nodeHasher });
     expect(codes(v3)).toEqual(expect.arrayContaining(["record_count_mismatch", "manifest_not_authenticated"]));
   });
 
@@ -315,7 +316,7 @@ describe.each(DATABASE_KINDS)("evidence bundles (%s)", (kind) => {
     expect(masked.length).toBeGreaterThan(0);
     expect(masked.length).toBe(result.manifest.withheldRecords);
     for (const r of masked) expect(r.canonical).toContain("personal data (hidden)");
-    const v = await verifyBundle(zip, { trustedKey: ledger.keys.verifierKey, sha: nodeSha });
+    const v = await verifyBundle(zip, { trustedKey: ledger.keys.verifierKey, hasher: nodeHasher });
     expect(v.failures).toEqual([]);
     expect(v.withheldRecords).toBe(masked.length);
     expect(v.proofsChecked).toBe(360);
@@ -331,7 +332,7 @@ describe.each(DATABASE_KINDS)("evidence bundles (%s)", (kind) => {
     delete edited[F.receipt];
     edited[F.sha256sums] = bytes(text(edited[F.sha256sums]).split("\n").filter((l) => l && !l.endsWith(F.receipt)).join("\n") + "\n");
     refreshHashes(edited, { manifest: true });
-    const forged = await verifyBundle(rezip(edited), { trustedKey: ledger.keys.verifierKey, sha: nodeSha });
+    const forged = await verifyBundle(rezip(edited), { trustedKey: ledger.keys.verifierKey, hasher: nodeHasher });
     expect(forged.ok).toBe(false);
     expect(codes(forged)).toEqual(["receipt_missing"]);
   });
@@ -340,7 +341,7 @@ describe.each(DATABASE_KINDS)("evidence bundles (%s)", (kind) => {
     const files = unzip(sparse);
     delete files[F.receipt];
     files[F.sha256sums] = bytes(text(files[F.sha256sums]).split("\n").filter((l) => l && !l.endsWith(F.receipt)).join("\n") + "\n");
-    const v = await verifyBundle(rezip(files), { trustedKey: ledger.keys.verifierKey, sha: nodeSha });
+    const v = await verifyBundle(rezip(files), { trustedKey: ledger.keys.verifierKey, hasher: nodeHasher });
     expect(v.ok).toBe(false);
     expect(codes(v)).toEqual(["receipt_missing"]);
     expect(v.checks.find((c) => c.label === "Manifest tied to the ledger")).toMatchObject({ ok: false, detail: "no export receipt" });

@@ -4,11 +4,12 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { sql } from "drizzle-orm";
-import { migrateDatabase, openDatabase, queryRowsUnchecked } from "@/db/client";
+import { z } from "zod";
+import { migrateDatabase, openDatabase, queryRows } from "@/db/client";
 import { generateDemoStatements } from "@/lib/demo/generate-demo-statements";
 import { BUNDLE_FILES as F, parseRecordLine } from "@/lib/evidence/bundle-format";
 import { appendDecisions } from "@/lib/ledger-store/append-decisions";
-import { deriveActorType } from "@/lib/ledger/statement";
+import { deriveActorType } from "@/lib/ledger/xapi/actor-type";
 import { createUser } from "@/lib/services/users";
 import { bytes, rezip, text, unzip } from "./fixture";
 
@@ -68,9 +69,10 @@ describe("decision-ledger export / verify", () => {
     // The export is in the access log as the named user, with the manifest's hash.
     const database = await openDatabase({ dataDir: path.join(dataDir, "pglite") });
     try {
-      const rows = await queryRowsUnchecked<{ email: string; details: { phase: string; recordCount: number } }>(
+      const rows = await queryRows(
         database.db,
         sql`select user_email as email, event->'details' as details from access_events where action = 'evidence.export'`,
+        z.object({ email: z.string(), details: z.record(z.string(), z.unknown()) }),
       );
       expect(rows).toContainEqual(expect.objectContaining({ email: "officer@cli.test", details: expect.objectContaining({ phase: "completed", recordCount: lines.length }) }));
     } finally {

@@ -4,10 +4,10 @@ import path from "node:path";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { countDecisions, getDecision, histogramDecisions, listDecisionFilterOptions, listDecisions, listRelatedDecisions, type DecisionListRow } from "@/db/queries/decisions";
 import { readDecisionProof } from "@/lib/ledger-store/read-decision-proof";
-import { fromHex } from "@/lib/ledger/bytes";
-import { leafHashOf, sha256 } from "@/lib/ledger-store/hash-node";
+import { fromHex, toHex, utf8Encode } from "@/lib/ledger/bytes";
+import { nodeHasher } from "@/lib/hash/node-sha256";
 import { verifyInclusion } from "@/lib/ledger/merkle";
-import type { DecisionColumns } from "@/lib/ledger/statement";
+import type { DecisionColumns } from "@/lib/ledger/xapi/derived-columns";
 import { appendDecisions } from "@/lib/ledger-store/append-decisions";
 import { createCheckpoint } from "@/lib/ledger-store/create-checkpoint";
 import { DirectoryCheckpointStore } from "@/lib/ledger-store/checkpoint-store";
@@ -273,7 +273,7 @@ describe.each(DATABASE_KINDS)("decision queries on %s", (kind) => {
     expect(await getDecision(database.db, "00000000-0000-4000-8000-ffffffffffff")).toBeNull();
     const d = (await getDecision(database.db, target.id.toUpperCase()))!;
     expect(d.id).toBe(target.id);
-    expect(d.leafHash).toBe(leafHashOf(d.canonical).toString("hex"));
+    expect(d.leafHash).toBe(toHex(nodeHasher.hashLeaf(utf8Encode(d.canonical))));
     expect(d.statement.id).toBe(target.id);
     expect(d.chainHash).toMatch(/^[0-9a-f]{64}$/);
 
@@ -309,9 +309,9 @@ describe.each(DATABASE_KINDS)("decision queries on %s", (kind) => {
     const after = (await readDecisionProof(database.db, target.id))!;
     expect(after.covered).toBe(true);
     expect(after.checkpoint!.treeSize).toBe(stored.length);
-    await expect(
-      verifyInclusion(sha256, after.seq, after.checkpoint!.treeSize, fromHex(after.leafHash), after.proof!.map(fromHex), fromHex(after.checkpoint!.rootHash)),
-    ).resolves.toBeUndefined();
+    expect(
+      verifyInclusion(nodeHasher, after.seq, after.checkpoint!.treeSize, fromHex(after.leafHash), after.proof!.map(fromHex), fromHex(after.checkpoint!.rootHash)),
+    ).toBeUndefined();
     expect(await readDecisionProof(database.db, "00000000-0000-4000-8000-ffffffffffff")).toBeNull();
   });
 });

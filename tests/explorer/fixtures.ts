@@ -4,7 +4,9 @@
  * reason text. Expected results are computed from deriveDecisionColumns (the same rule the
  * ledger stores), independently of the SQL under test.
  */
-import { deriveDecisionColumns, EXT, type DecisionColumns, type XapiStatement } from "@/lib/ledger/statement";
+import { deriveDecisionColumns, type DecisionColumns } from "@/lib/ledger/xapi/derived-columns";
+import type { XapiStatement } from "@/lib/ledger/xapi/types";
+import { EXT } from "@/lib/ledger/xapi/vocabulary";
 import { PROFILE_EXAMPLES } from "@/lib/ledger/profile-examples";
 
 export const FIXTURE_COUNT = 240;

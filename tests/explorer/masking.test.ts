@@ -1,9 +1,12 @@
 import { sql } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
-import { queryRowsUnchecked } from "@/db/client";
+import { z } from "zod";
+import { queryRows } from "@/db/client";
 import { getDecision } from "@/db/queries/decisions";
 import { PROFILE_EXAMPLES } from "@/lib/ledger/profile-examples";
-import { getByPointer, PERSONAL_DATA_MASK, personalDataPointers, type XapiStatement } from "@/lib/ledger/statement";
+import { getByPointer } from "@/lib/ledger/json-pointer";
+import { PERSONAL_DATA_MASK, personalDataPointers } from "@/lib/ledger/xapi/personal-data";
+import type { XapiStatement } from "@/lib/ledger/xapi/types";
 import { appendDecisions } from "@/lib/ledger-store/append-decisions";
 import { maskDecisionRow, maskedDecisionView, revealPersonalData } from "@/lib/services/reveal-personal-data";
 import { ServiceInputError } from "@/lib/services/users";
@@ -74,10 +77,17 @@ describe.each(DATABASE_KINDS)("revealing personal data on %s", (kind) => {
     await database?.drop();
   });
 
+  const revealRow = z.object({
+    target: z.string().nullable(),
+    user_email: z.string().nullable(),
+    ip: z.string().nullable(),
+    event: z.object({ details: z.object({ reason: z.string(), pointers: z.array(z.string()) }) }),
+  });
   const reveals = async () =>
-    queryRowsUnchecked<{ target: string; user_email: string; ip: string; event: { details: { reason: string; pointers: string[] } } }>(
+    queryRows(
       database.db,
       sql`select target, user_email, ip, event from access_events where action = 'decisions.reveal_personal_data' order by seq`,
+      revealRow,
     );
 
   test("roles without the permission are refused and nothing is logged", async () => {

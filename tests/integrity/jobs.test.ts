@@ -2,10 +2,11 @@ import { existsSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { eq, sql } from "drizzle-orm";
-import { queryRowsUnchecked, type Db } from "@/db/client";
+import { z } from "zod";
+import { executeSql, queryRows, type Db } from "@/db/client";
 import { getVerificationRun, type VerificationRunRecord } from "@/db/queries/verification-runs";
 import { getEvidenceExport } from "@/db/queries/evidence-exports";
-import { verificationRuns } from "@/db/schema";
+import { decisions, verificationRuns } from "@/db/schema";
 import { verifyBundle } from "@/lib/evidence/verify-bundle";
 import { getUnacknowledgedFailure } from "@/lib/integrity/failure-banner";
 import { STALE_HEARTBEAT_SECONDS } from "@/lib/integrity/job-runner";
@@ -32,8 +33,10 @@ async function waitFor<T>(read: () => Promise<T | null>, done: (v: T | null) => 
 
 const finished = (r: VerificationRunRecord | null) => !!r && !["queued", "running"].includes(r.status);
 
+const accessEventRow = z.object({ outcome: z.string(), details: z.record(z.string(), z.unknown()) });
+
 async function accessEvents(db: Db, action: string): Promise<{ outcome: string; details: Record<string, unknown> }[]> {
-  return queryRowsUnchecked(db, sql`select outcome, event->'details' as details from access_events where action = ${action} order by seq`);
+  return queryRows(db, sql`select outcome, event->'details' as details from access_events where action = ${action} order by seq`, accessEventRow);
 }
 
 describe.each(DATABASE_KINDS)("integrity jobs (%s)", (kind) => {
@@ -192,10 +195,10 @@ describe.each(DATABASE_KINDS)("integrity jobs (%s)", (kind) => {
 
   it("a tampered record fails verification, shows the banner until an administrator acknowledges it", async () => {
     // A superuser edits one stored record behind the ledger's back.
-    const [victim] = await queryRowsUnchecked<{ seq: string | number; id: string }>(database.db, sql`select seq, id from decisions where seq = 42`);
+    const [victim] = await database.db.select({ seq: decisions.seq, id: decisions.id }).from(decisions).where(eq(decisions.seq, 42));
     await database.db.transaction(async (tx) => {
-      await queryRowsUnchecked(tx, sql.raw("set local session_replication_role = replica"));
-      await queryRowsUnchecked(tx, sql`update decisions set canonical = replace(canonical, '"timestamp":"2', '"timestamp":"1') where seq = 42`);
+      await executeSql(tx, sql.raw("set local session_replication_role = replica"));
+      await executeSql(tx, sql`update decisions set canonical = replace(canonical, '"timestamp":"2', '"timestamp":"1') where seq = 42`);
     });
     const { run } = await requestVerification(database.db, { request: { scope: "all" }, actor: OFFICER });
     await wake("verification");

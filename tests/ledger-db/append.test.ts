@@ -1,9 +1,11 @@
 import { sql, type SQL } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { queryRowsUnchecked, type Db } from "@/db/client";
-import { toHex } from "@/lib/ledger/bytes";
-import { chainHashOf, CHAIN_GENESIS, leafHashOf } from "@/lib/ledger-store/hash-node";
-import { rootFromLeafHashes, verifyConsistency, verifyInclusion, webSha256 } from "@/lib/ledger/merkle";
+import { z } from "zod";
+import { executeSql, queryRows, type Db } from "@/db/client";
+import { bigintColumn, byteaColumn } from "@/db/rows/columns";
+import { nodeHasher } from "@/lib/hash/node-sha256";
+import { toHex, utf8Encode } from "@/lib/ledger/bytes";
+import { rootFromLeafHashes, verifyConsistency, verifyInclusion } from "@/lib/ledger/merkle";
 import { parseCheckpoint, verifyNote } from "@/lib/ledger/signed-note";
 import { appendAccessEvent } from "@/lib/ledger-store/append-access-event";
 import { appendDecisions } from "@/lib/ledger-store/append-decisions";
@@ -19,19 +21,20 @@ const WRITER = { name: "append-test-writer" };
 const LEDGER_TABLES = ["ledger_logs", "log_entries", "merkle_nodes", "checkpoints", "decisions", "access_events"];
 
 async function count(db: Db, query: SQL): Promise<number> {
-  const rows = await queryRowsUnchecked<{ n: string | number }>(db, query);
-  return Number(rows[0]!.n);
+  const rows = await queryRows(db, query, z.object({ n: bigintColumn }));
+  return rows[0]!.n;
 }
 
 /** Every leaf hash of the decisions log in seq order, as stored. */
 async function storedLeaves(db: Db): Promise<{ seq: number; leaf: Uint8Array; chain: Uint8Array; canonical: string }[]> {
-  const rows = await queryRowsUnchecked<{ seq: string | number; leaf_hash: Uint8Array; chain_hash: Uint8Array; canonical: string }>(
+  const rows = await queryRows(
     db,
     sql`select e.seq, e.leaf_hash, e.chain_hash, d.canonical from log_entries e
         join decisions d on d.seq = e.seq and d.recorded_at = e.recorded_at
         where e.log_id = 'decisions' order by e.seq`,
+    z.object({ seq: bigintColumn, leaf_hash: byteaColumn, chain_hash: byteaColumn, canonical: z.string() }),
   );
-  return rows.map((r) => ({ seq: Number(r.seq), leaf: r.leaf_hash, chain: r.chain_hash, canonical: r.canonical }));
+  return rows.map((r) => ({ seq: r.seq, leaf: r.leaf_hash, chain: r.chain_hash, canonical: r.canonical }));
 }
 
 /** Counts rows handed back by the database, to show proofs need O(log n) node reads. */
@@ -54,7 +57,7 @@ function countingQueryable(db: Db): { q: Queryable; reads: () => { queries: numb
 async function expectRefused(db: Db, statement: string, pattern: RegExp): Promise<void> {
   let error: unknown = null;
   try {
-    await queryRowsUnchecked(db, sql.raw(statement));
+    await executeSql(db, sql.raw(statement));
   } catch (e) {
     error = e;
   }
@@ -90,15 +93,15 @@ describe.each(DATABASE_KINDS)("ledger append and checkpoints (%s)", (kind) => {
     }
     const leaves = await storedLeaves(t.db);
     expect(leaves.map((l) => l.seq)).toEqual(Array.from({ length: expectedSize }, (_, i) => i));
-    let chain: Uint8Array = CHAIN_GENESIS;
+    let chain: Uint8Array = nodeHasher.chainGenesis();
     for (const l of leaves) {
-      expect(toHex(l.leaf)).toBe(toHex(leafHashOf(l.canonical)));
-      chain = chainHashOf(chain, l.leaf);
+      expect(toHex(l.leaf)).toBe(toHex(nodeHasher.hashLeaf(utf8Encode(l.canonical))));
+      chain = nodeHasher.hashChain(chain, l.leaf);
       expect(toHex(l.chain)).toBe(toHex(chain));
     }
     // The root assembled from stored nodes equals the root recomputed from the leaves, at every size.
     for (let size = 1; size <= expectedSize; size++) {
-      const fromLeaves = await rootFromLeafHashes(webSha256, leaves.slice(0, size).map((l) => l.leaf));
+      const fromLeaves = rootFromLeafHashes(nodeHasher, leaves.slice(0, size).map((l) => l.leaf));
       expect(toHex(await readTreeRoot(t.db, "decisions", size)), `size ${size}`).toBe(toHex(fromLeaves));
     }
     // Exactly one stored node per completed perfect subtree: n - popcount(n) of them.
@@ -170,9 +173,10 @@ describe.each(DATABASE_KINDS)("ledger append and checkpoints (%s)", (kind) => {
     await checkpoint(t.db, keys, accessStore, "access");
     accessStore.remove();
     for (const table of LEDGER_TABLES) expect(await count(t.db, sql.raw(`select count(*) as n from ${table}`)), table).toBeGreaterThan(0);
-    const [partition] = await queryRowsUnchecked<{ name: string }>(
+    const [partition] = await queryRows(
       t.db,
       sql`select c.relname as name from pg_inherits i join pg_class c on c.oid = i.inhrelid join pg_class p on p.oid = i.inhparent where p.relname = 'decisions' limit 1`,
+      z.object({ name: z.string() }),
     );
     expect(partition?.name).toMatch(/^decisions_\d{4}_\d{2}$/);
     const clear = /Decision Ledger is append-only: (UPDATE|DELETE|TRUNCATE) on "[a-z0-9_]+" is refused/;
@@ -188,7 +192,7 @@ describe.each(DATABASE_KINDS)("ledger append and checkpoints (%s)", (kind) => {
   it.skipIf(kind === "pglite")("the runtime role decision_ledger_app may read and append but not change or remove", async () => {
     const denied = /permission denied|append-only/;
     await t.db.transaction(async (tx) => {
-      await queryRowsUnchecked(tx, sql`set local role decision_ledger_app`);
+      await executeSql(tx, sql`set local role decision_ledger_app`);
       expect(await count(tx as unknown as Db, sql`select count(*) as n from log_entries`)).toBeGreaterThan(0);
       const before = await count(tx as unknown as Db, sql`select count(*) as n from log_entries where log_id = 'decisions'`);
       const r = await appendDecisions(tx as unknown as Db, statements(2), WRITER);
@@ -200,8 +204,8 @@ describe.each(DATABASE_KINDS)("ledger append and checkpoints (%s)", (kind) => {
         let error: unknown = null;
         try {
           await t.db.transaction(async (tx) => {
-            await queryRowsUnchecked(tx, sql`set local role decision_ledger_app`);
-            await queryRowsUnchecked(tx, sql.raw(stmt));
+            await executeSql(tx, sql`set local role decision_ledger_app`);
+            await executeSql(tx, sql.raw(stmt));
           });
         } catch (e) {
           error = e;
@@ -219,27 +223,27 @@ describe.each(DATABASE_KINDS)("ledger append and checkpoints (%s)", (kind) => {
     const size = await count(t.db, sql`select count(*) as n from log_entries where log_id = 'decisions'`);
     const leaves = (await storedLeaves(t.db)).map((l) => l.leaf);
     const roots: Uint8Array[] = [];
-    for (let n = 1; n <= size; n++) roots[n] = await rootFromLeafHashes(webSha256, leaves.slice(0, n));
+    for (let n = 1; n <= size; n++) roots[n] = rootFromLeafHashes(nodeHasher, leaves.slice(0, n));
     const sizes = [1, 2, 3, 7, 8, 9, 63, 64, 65, 100, size - 1, size].filter((n) => n >= 1 && n <= size);
     const bound = (n: number) => 2 * Math.ceil(Math.log2(n + 1)) + 2;
     for (const n of sizes) {
       for (const index of [0, 1, Math.floor(n / 2), n - 2, n - 1].filter((i) => i >= 0 && i < n)) {
         const { q, reads } = countingQueryable(t.db);
         const proof = await readInclusionProof(q, "decisions", index, n);
-        await verifyInclusion(webSha256, index, n, leaves[index]!, proof, roots[n]!);
+        verifyInclusion(nodeHasher, index, n, leaves[index]!, proof, roots[n]!);
         expect(reads().queries).toBeLessThanOrEqual(2);
         expect(reads().rows, `inclusion ${index} in ${n}`).toBeLessThanOrEqual(bound(n));
       }
       for (const m of sizes.filter((m) => m <= n)) {
         const { q, reads } = countingQueryable(t.db);
         const proof = await readConsistencyProof(q, "decisions", m, n);
-        await verifyConsistency(webSha256, m, n, proof, roots[m]!, roots[n]!);
+        verifyConsistency(nodeHasher, m, n, proof, roots[m]!, roots[n]!);
         expect(reads().rows, `consistency ${m} -> ${n}`).toBeLessThanOrEqual(bound(n));
       }
     }
     // A wrong leaf does not verify.
     const proof = await readInclusionProof(t.db, "decisions", 5, size);
-    await expect(verifyInclusion(webSha256, 5, size, leaves[6]!, proof, roots[size]!)).rejects.toThrow();
+    expect(() => verifyInclusion(nodeHasher, 5, size, leaves[6]!, proof, roots[size]!)).toThrow();
   });
 
   it("signs checkpoints that verify, writes them to the external store, and refuses inconsistent or shorter trees", async () => {
@@ -256,9 +260,10 @@ describe.each(DATABASE_KINDS)("ledger append and checkpoints (%s)", (kind) => {
 
     // The tree no longer extends the signed one (a stored node under the old checkpoint was altered).
     await appendDecisions(t.db, statements(3), WRITER);
-    const [big] = await queryRowsUnchecked<{ level: number; idx: string | number }>(
+    const [big] = await queryRows(
       t.db,
       sql`select level, idx from merkle_nodes where log_id = 'decisions' and idx = 0 order by level desc limit 1`,
+      z.object({ level: bigintColumn, idx: bigintColumn }),
     );
     await asSuperuser(t.db, [`update merkle_nodes set hash = sha256('x'::bytea) where log_id = 'decisions' and level = ${big!.level} and idx = 0`]);
     await expect(checkpoint(t.db, keys, store)).rejects.toBeInstanceOf(CheckpointRefusedError);

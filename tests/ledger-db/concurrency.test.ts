@@ -1,6 +1,8 @@
 import { sql } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { openDatabase, queryRowsUnchecked, type Database, type Db } from "@/db/client";
+import { z } from "zod";
+import { openDatabase, queryRows, type Database, type Db } from "@/db/client";
+import { bigintColumn } from "@/db/rows/columns";
 import { appendAccessEvent } from "@/lib/ledger-store/append-access-event";
 import { appendDecisions } from "@/lib/ledger-store/append-decisions";
 import { verifyDatabase } from "@/lib/ledger-store/verify/verify-database";
@@ -9,11 +11,12 @@ import { checkpoint, newKeys, statements, TEST_ORIGIN, tempCheckpointStore, type
 
 /** seq registry facts that must hold after any amount of concurrency. */
 async function registryFacts(db: Db, logId: string) {
-  const [r] = await queryRowsUnchecked<{ n: string | number; distinct_seqs: string | number; max_seq: string | number | null; min_seq: string | number | null }>(
+  const [r] = await queryRows(
     db,
     sql`select count(*) as n, count(distinct seq) as distinct_seqs, max(seq) as max_seq, min(seq) as min_seq from log_entries where log_id = ${logId}`,
+    z.object({ n: bigintColumn, distinct_seqs: bigintColumn, max_seq: bigintColumn.nullable(), min_seq: bigintColumn.nullable() }),
   );
-  return { count: Number(r!.n), distinct: Number(r!.distinct_seqs), max: Number(r!.max_seq ?? -1), min: Number(r!.min_seq ?? 0) };
+  return { count: r!.n, distinct: r!.distinct_seqs, max: r!.max_seq ?? -1, min: r!.min_seq ?? 0 };
 }
 
 async function expectCleanLedger(db: Db, keys: LedgerKeys, store: TempCheckpointStore, expected: { decisions: number; access: number }) {
@@ -22,8 +25,8 @@ async function expectCleanLedger(db: Db, keys: LedgerKeys, store: TempCheckpoint
     // No gaps and no duplicates: n rows holding exactly the seqs 0..n-1.
     expect(facts, logId).toEqual({ count: n, distinct: n, max: n - 1, min: 0 });
   }
-  const decisionsContent = await queryRowsUnchecked<{ n: string | number }>(db, sql`select count(*) as n from decisions`);
-  expect(Number(decisionsContent[0]!.n)).toBe(expected.decisions);
+  const decisionsContent = await queryRows(db, sql`select count(*) as n from decisions`, z.object({ n: bigintColumn }));
+  expect(decisionsContent[0]!.n).toBe(expected.decisions);
   const report = await verifyDatabase(db, { verifierKeys: [keys.verifierKey], externalStore: store, origin: TEST_ORIGIN });
   expect(report.logs.flatMap((l) => l.failures)).toEqual([]);
   expect(report.ok).toBe(true);

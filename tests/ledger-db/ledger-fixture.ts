@@ -2,17 +2,20 @@ import { cpSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { sql } from "drizzle-orm";
-import { openDatabase, queryRowsUnchecked, type Database, type Db } from "@/db/client";
+import { z } from "zod";
+import { executeSql, openDatabase, queryRows, type Database, type Db } from "@/db/client";
+import { bigintColumn, timestampColumn } from "@/db/rows/columns";
 import * as schema from "@/db/schema";
 import { generateDemoStatements } from "@/lib/demo/generate-demo-statements";
-import { toHex } from "@/lib/ledger/bytes";
-import { CHAIN_GENESIS, leafHashOf, sha256 } from "@/lib/ledger-store/hash-node";
+import { nodeHasher } from "@/lib/hash/node-sha256";
+import { toHex, utf8Encode } from "@/lib/ledger/bytes";
+import { rootFromLeafHashes } from "@/lib/ledger/merkle";
 import { formatCheckpoint, generateSignerKey, parseSignerKey, signNote } from "@/lib/ledger/signed-note";
 import { appendDecisions } from "@/lib/ledger-store/append-decisions";
 import { DirectoryCheckpointStore } from "@/lib/ledger-store/checkpoint-store";
 import { createCheckpoint, originOf } from "@/lib/ledger-store/create-checkpoint";
-import { extendLog, rootFromFrontier, type LogId } from "@/lib/ledger-store/log-append";
-import type { XapiStatement } from "@/lib/ledger/statement";
+import { extendLog, type LogId } from "@/lib/ledger-store/log-append";
+import type { XapiStatement } from "@/lib/ledger/xapi/types";
 import { createTestDatabase, TEST_POSTGRES_URL, type TestDatabase } from "../support/test-databases";
 
 export const TEST_ORIGIN = "ledger.test";
@@ -78,15 +81,16 @@ export async function buildLedger(
 /** Runs tamper SQL as a superuser would: with triggers (and so the append-only rules) switched off. */
 export async function asSuperuser(db: Db, statementsSql: string[]): Promise<void> {
   await db.transaction(async (tx) => {
-    await queryRowsUnchecked(tx, sql.raw("set local session_replication_role = replica"));
-    for (const s of statementsSql) await queryRowsUnchecked(tx, sql.raw(s));
+    await executeSql(tx, sql.raw("set local session_replication_role = replica"));
+    for (const s of statementsSql) await executeSql(tx, sql.raw(s));
   });
 }
 
 export async function entryAt(db: Db, seq: number, logId: LogId = "decisions"): Promise<{ entryId: string; leafHash: string; chainHash: string }> {
-  const rows = await queryRowsUnchecked<{ entry_id: string; leaf: string; chain: string }>(
+  const rows = await queryRows(
     db,
     sql`select entry_id, encode(leaf_hash, 'hex') as leaf, encode(chain_hash, 'hex') as chain from log_entries where log_id = ${logId} and seq = ${seq}`,
+    z.object({ entry_id: z.string(), leaf: z.string(), chain: z.string() }),
   );
   const r = rows[0];
   if (!r) throw new Error(`no entry at ${seq}`);
@@ -105,39 +109,38 @@ export async function rewriteHistory(
 ): Promise<void> {
   const [from, to] = opts.replace;
   await asSuperuser(db, [`update decisions set canonical = replace(canonical, '${from}', '${to}') where seq = ${opts.seq}`]);
-  const rows = await queryRowsUnchecked<{ seq: string | number; entry_id: string; recorded_at: string | Date; canonical: string }>(
+  const rows = await queryRows(
     db,
     sql`select e.seq, e.entry_id, e.recorded_at, d.canonical from log_entries e join decisions d on d.seq = e.seq and d.recorded_at = e.recorded_at
         where e.log_id = 'decisions' order by e.seq`,
+    z.object({ seq: bigintColumn, entry_id: z.string(), recorded_at: timestampColumn, canonical: z.string() }),
   );
   const { appended, nodes } = extendLog(
-    { size: 0, chainHash: CHAIN_GENESIS, frontier: [] },
-    rows.map((r) => ({ entryId: r.entry_id, recordedAt: new Date(r.recorded_at), leafHash: leafHashOf(r.canonical) })),
+    { size: 0, chainHash: nodeHasher.chainGenesis(), frontier: [] },
+    rows.map((r) => ({ entryId: r.entry_id, recordedAt: r.recorded_at, leafHash: nodeHasher.hashLeaf(utf8Encode(r.canonical)) })),
   );
-  const hexOf = (b: Uint8Array) => Buffer.from(b).toString("hex");
   const updates: string[] = [];
   for (const e of appended.slice(opts.seq)) {
     updates.push(
-      `update log_entries set leaf_hash = '\\x${hexOf(e.leafHash)}'::bytea, chain_hash = '\\x${hexOf(e.chainHash)}'::bytea where log_id = 'decisions' and seq = ${e.seq}`,
+      `update log_entries set leaf_hash = '\\x${toHex(e.leafHash)}'::bytea, chain_hash = '\\x${toHex(e.chainHash)}'::bytea where log_id = 'decisions' and seq = ${e.seq}`,
     );
   }
   if (opts.recomputeNodes) {
     for (const n of nodes) {
-      updates.push(`update merkle_nodes set hash = '\\x${hexOf(n.hash)}'::bytea where log_id = 'decisions' and level = ${n.level} and idx = ${n.idx}`);
+      updates.push(`update merkle_nodes set hash = '\\x${toHex(n.hash)}'::bytea where log_id = 'decisions' and level = ${n.level} and idx = ${n.index}`);
     }
   }
   if (opts.resignWith) {
-    const sizes = await queryRowsUnchecked<{ tree_size: string | number }>(db, sql`select tree_size from checkpoints where log_id = 'decisions' order by tree_size`);
+    const sizes = await queryRows(db, sql`select tree_size from checkpoints where log_id = 'decisions' order by tree_size`, z.object({ tree_size: bigintColumn }));
     updates.push(`delete from checkpoints where log_id = 'decisions'`);
     const key = await parseSignerKey(opts.resignWith.signerKey);
     for (const s of sizes) {
-      const size = Number(s.tree_size);
+      const size = s.tree_size;
       // Root of the rewritten tree of that size, from its leaves.
-      const prefix = extendLog({ size: 0, chainHash: CHAIN_GENESIS, frontier: [] }, appended.slice(0, size).map((e) => ({ ...e })));
-      const root = rootFromFrontier(prefix.head.frontier, sha256(new Uint8Array()));
+      const root = rootFromLeafHashes(nodeHasher, appended.slice(0, size).map((e) => e.leafHash));
       const note = await signNote(formatCheckpoint({ origin: `${TEST_ORIGIN}/decisions`, size, rootHash: root }), opts.resignWith.signerKey);
       updates.push(
-        `insert into checkpoints (log_id, tree_size, root_hash, key_id, signed_note) values ('decisions', ${size}, '\\x${hexOf(root)}'::bytea, '${key.name}+${toHex(key.keyId)}', $note$${note}$note$)`,
+        `insert into checkpoints (log_id, tree_size, root_hash, key_id, signed_note) values ('decisions', ${size}, '\\x${toHex(root)}'::bytea, '${key.name}+${toHex(key.keyId)}', $note$${note}$note$)`,
       );
     }
   }
@@ -200,7 +203,7 @@ export async function createLedgerTemplate(
   return {
     async copy() {
       const name = `${baseName}_c${++n}`;
-      await queryRowsUnchecked(admin.db, sql.raw(`create database ${name} template ${baseName}`));
+      await executeSql(admin.db, sql.raw(`create database ${name} template ${baseName}`));
       const url = new URL(TEST_POSTGRES_URL);
       url.pathname = `/${name}`;
       const database = await openDatabase({ url: url.toString() });
@@ -210,13 +213,13 @@ export async function createLedgerTemplate(
         store,
         async drop() {
           await database.close();
-          await queryRowsUnchecked(admin.db, sql.raw(`drop database if exists ${name} with (force)`));
+          await executeSql(admin.db, sql.raw(`drop database if exists ${name} with (force)`));
           store.remove();
         },
       };
     },
     async dispose() {
-      await queryRowsUnchecked(admin.db, sql.raw(`drop database if exists ${baseName} with (force)`));
+      await executeSql(admin.db, sql.raw(`drop database if exists ${baseName} with (force)`));
       await admin.close();
       baseStore.remove();
     },

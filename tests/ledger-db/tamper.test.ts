@@ -1,7 +1,8 @@
 import { randomUUID } from "node:crypto";
 import { sql } from "drizzle-orm";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { queryRowsUnchecked } from "@/db/client";
+import { z } from "zod";
+import { queryRows } from "@/db/client";
 import { appendAccessEvent } from "@/lib/ledger-store/append-access-event";
 import { verifyDatabase, verifyLog, type VerificationReport } from "@/lib/ledger-store/verify/verify-database";
 import { DATABASE_KINDS } from "../support/test-databases";
@@ -288,7 +289,7 @@ describe.each(DATABASE_KINDS)("tamper detection (%s)", (kind) => {
   });
 
   it("corrupted checkpoint signature -> bad_signature", async () => {
-    const [row] = await queryRowsUnchecked<{ signed_note: string }>(t.db, sql`select signed_note from checkpoints where log_id = 'decisions' and tree_size = 160`);
+    const [row] = await queryRows(t.db, sql`select signed_note from checkpoints where log_id = 'decisions' and tree_size = 160`, z.object({ signed_note: z.string() }));
     const note = row!.signed_note;
     // Flip one base64 character of the signature line.
     const i = note.length - 10;

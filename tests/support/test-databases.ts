@@ -1,6 +1,6 @@
 import { randomBytes } from "node:crypto";
 import { sql } from "drizzle-orm";
-import { migrateDatabase, openDatabase, queryRows, type Database, type DatabaseKind } from "../../db/client";
+import { executeSql, migrateDatabase, openDatabase, type Database, type DatabaseKind } from "../../db/client";
 
 /**
  * The server every database test also runs on. Tests create and drop their own database
@@ -25,7 +25,7 @@ export async function createTestDatabase(kind: DatabaseKind): Promise<TestDataba
   }
   const name = `dl_test_${Date.now().toString(36)}_${randomBytes(4).toString("hex")}`;
   const admin = await openDatabase({ url: TEST_POSTGRES_URL });
-  await queryRows(admin.db, sql.raw(`create database ${name}`));
+  await executeSql(admin.db, sql.raw(`create database ${name}`));
   const url = new URL(TEST_POSTGRES_URL);
   url.pathname = `/${name}`;
   const database = await openDatabase({ url: url.toString() });
@@ -35,7 +35,7 @@ export async function createTestDatabase(kind: DatabaseKind): Promise<TestDataba
     url: url.toString(),
     async drop() {
       await database.close();
-      await queryRows(admin.db, sql.raw(`drop database if exists ${name} with (force)`));
+      await executeSql(admin.db, sql.raw(`drop database if exists ${name} with (force)`));
       await admin.close();
     },
   };

@@ -2,8 +2,7 @@
 
 import { revalidatePath } from "next/cache";
 import { AccessDeniedError, requestContext, requireActionPermission } from "@/lib/auth/guard";
-import { wakeIntegrityJobs } from "@/lib/integrity/scheduler";
-import { getRuntime } from "@/lib/server/runtime";
+import { getRuntime, wakeIntegrityJobs } from "@/lib/server/runtime";
 import { ServiceInputError } from "@/lib/services/users";
 import { acknowledgeVerificationFailure, requestVerification } from "@/lib/services/verification";
 import type { IntegrityActionState } from "@/components/integrity/action-state";

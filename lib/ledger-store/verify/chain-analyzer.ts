@@ -1,5 +1,8 @@
 import type { VerificationFailure } from "../../ledger/verify/report";
-import { binToHex as hex, chainFollows, chainHash, type BinHash } from "./fast-hash";
+import { binHashToHex as hex, nodeBinaryHasher, type BinHash } from "../../hash/node-sha256";
+
+/** Whether `chain` = SHA-256(previous || leaf). */
+const chainFollows = (chain: BinHash, previous: BinHash, leaf: BinHash): boolean => chain === nodeBinaryHasher.hashChain(previous, leaf);
 
 /**
  * Walks one log position by position (in seq order) and names what is wrong with the
@@ -110,7 +113,7 @@ export class ChainAnalyzer {
       // Content without a registry row: settled by the next position (see resolveContentOnly).
       this.settlePending(null);
       const H = c!.leafHash;
-      const E = this.x ? chainHash(this.x, H) : null;
+      const E = this.x ? nodeBinaryHasher.hashChain(this.x, H) : null;
       this.pending = { kind: "content_only", c: { seq, id: c!.id, x: this.x, xPrev: this.xPrev, H, E } };
       this.xPrev = this.x;
       this.x = E;
@@ -245,8 +248,8 @@ export class ChainAnalyzer {
       return true;
     }
     // (b) q follows what C(q-1) should have been: only the chain hash of q-1 was altered.
-    const eL = chainHash(b.x, b.L);
-    const eH = b.H && b.H !== b.L ? chainHash(b.x, b.H) : null;
+    const eL = nodeBinaryHasher.hashChain(b.x, b.L);
+    const eH = b.H && b.H !== b.L ? nodeBinaryHasher.hashChain(b.x, b.H) : null;
     for (const [expected, leafAltered] of [
       [eL, false],
       [eH, true],
@@ -413,7 +416,7 @@ export class ChainAnalyzer {
         seq: s.seq,
         statementId: s.id,
         message: `seq ${s.seq}: record not written by the ledger: its chain hash does not follow seq ${s.seq - 1} and no signed checkpoint covers it`,
-        expected: hex(chainHash(s.x, s.L)),
+        expected: hex(nodeBinaryHasher.hashChain(s.x, s.L)),
         actual: hex(s.C),
       });
     } else if (s.seq < ctx.confirmedSize) {
@@ -422,7 +425,7 @@ export class ChainAnalyzer {
         seq: s.seq,
         statementId: s.id,
         message: `seq ${s.seq}: the stored chain hash was altered (the record itself is confirmed by a signed checkpoint)`,
-        expected: hex(chainHash(s.x, s.L)),
+        expected: hex(nodeBinaryHasher.hashChain(s.x, s.L)),
         actual: hex(s.C),
       });
     } else {
@@ -433,7 +436,7 @@ export class ChainAnalyzer {
         message:
           `seq ${s.seq}: the record no longer fits the hash chain: its content and leaf hash were changed together` +
           (s.successor === "stored" ? " (or records before it were removed and the later ones renumbered)" : ""),
-        expected: hex(chainHash(s.x, s.L)),
+        expected: hex(nodeBinaryHasher.hashChain(s.x, s.L)),
         actual: hex(s.C),
       });
     }

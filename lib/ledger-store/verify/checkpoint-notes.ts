@@ -1,9 +1,11 @@
 import { sql } from "drizzle-orm";
-import { queryRowsUnchecked, type Db } from "../../../db/client";
+import { z } from "zod";
+import { queryRows, type Db } from "../../../db/client";
+import { bigintColumn, byteaColumn } from "../../../db/rows/columns";
+import { bytesEqual, toHex } from "../../ledger/bytes";
 import { parseCheckpoint, verifyNote } from "../../ledger/signed-note";
 import type { ExternalCheckpointStore } from "../checkpoint-store";
 import type { LogId } from "../log-append";
-import { hex } from "./fast-hash";
 import type { VerificationFailure } from "../../ledger/verify/report";
 
 /** One signed checkpoint as the verifier sees it, wherever it came from. */
@@ -17,17 +19,10 @@ export interface CheckedCheckpoint {
   root: Uint8Array | null;
 }
 
-interface CheckpointRow {
-  tree_size: string | number;
-  root_hash: Uint8Array;
-  signed_note: string;
-}
+const checkpointRow = z.object({ tree_size: bigintColumn, root_hash: byteaColumn, signed_note: z.string() });
 
-export async function readDatabaseCheckpoints(db: Pick<Db, "execute">, logId: LogId): Promise<CheckpointRow[]> {
-  return queryRowsUnchecked<CheckpointRow>(
-    db,
-    sql`select tree_size, root_hash, signed_note from checkpoints where log_id = ${logId} order by tree_size`,
-  );
+export async function readDatabaseCheckpoints(db: Pick<Db, "execute">, logId: LogId): Promise<z.output<typeof checkpointRow>[]> {
+  return queryRows(db, sql`select tree_size, root_hash, signed_note from checkpoints where log_id = ${logId} order by tree_size`, checkpointRow);
 }
 
 function originMatches(origin: string, logId: LogId, expected: string | undefined): boolean {
@@ -75,14 +70,14 @@ async function checkNote(
       expected: String(body.size),
       actual: String(claimedSize),
     });
-  } else if (claimedRoot && Buffer.compare(claimedRoot, body.rootHash) !== 0) {
+  } else if (claimedRoot && !bytesEqual(claimedRoot, body.rootHash)) {
     report({
       class: "modified_hash",
       checkpointSize: claimedSize,
       source,
       message: `checkpoint ${claimedSize} ${where}: its root_hash column was altered; it differs from the signed root`,
-      expected: hex(body.rootHash),
-      actual: hex(claimedRoot),
+      expected: toHex(body.rootHash),
+      actual: toHex(claimedRoot),
     });
   }
   return { size: body.size, source, note, valid: true, root: body.rootHash };
@@ -99,7 +94,7 @@ export async function checkCheckpoints(
     readDatabaseCheckpoints(db, opts.logId),
     opts.externalStore ? opts.externalStore.list(opts.logId) : Promise.resolve(null),
   ]);
-  const database = await inChunks(rows, (r) => checkNote(r.signed_note, Number(r.tree_size), r.root_hash, "database", opts, report));
+  const database = await inChunks(rows, (r) => checkNote(r.signed_note, r.tree_size, r.root_hash, "database", opts, report));
   const external = externalNotes
     ? await inChunks(externalNotes, (n) => checkNote(n.signedNote, n.treeSize, null, "external", opts, report))
     : null;

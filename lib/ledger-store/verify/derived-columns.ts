@@ -1,5 +1,6 @@
 import { sql, type SQL } from "drizzle-orm";
-import { deriveDecisionColumns, type XapiStatement } from "../../ledger/statement";
+import { deriveDecisionColumns } from "../../ledger/xapi/derived-columns";
+import type { XapiStatement } from "../../ledger/xapi/types";
 import type { LogId } from "../log-append";
 
 /**

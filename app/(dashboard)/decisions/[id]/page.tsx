@@ -7,10 +7,10 @@ import { ActorTypeBadge, HumanReviewLabel, formatConfidence, formatLatency } fro
 import { DecisionRecord } from "@/components/decisions/decision-record";
 import { DecisionTimeline } from "@/components/decisions/decision-timeline";
 import { LocalTime } from "@/components/decisions/local-time";
-import { getDecision, listRelatedDecisions } from "@/db/queries/decisions";
+import { getDecision, listRelatedDecisions, type DecisionDetail, type DecisionListRow, type RelatedDecisions } from "@/db/queries/decisions";
 import { requestContext, requirePagePermission } from "@/lib/auth/guard";
 import { roleHas } from "@/lib/auth/permissions";
-import { ACTOR_TYPES } from "@/lib/ledger/statement";
+import { ACTOR_TYPES } from "@/lib/ledger/xapi/actor-type";
 import { appendAccessEvent } from "@/lib/ledger-store/append-access-event";
 import { loadDecisionsSearchParams, serializeDecisionsSearchParams } from "@/lib/search-params/decisions";
 import { getRuntime } from "@/lib/server/runtime";
@@ -48,7 +48,6 @@ export default async function DecisionPage({ params, searchParams }: { params: P
   const view = maskedDecisionView(detail);
   const shown = maskDecisionRow(detail, canReveal);
   const related = await listRelatedDecisions(db, { id: detail.id, entityType: detail.entityType, entityId: detail.entityId, sessionId: detail.sessionId });
-  const actorDescription = ACTOR_TYPES.find((t) => t.value === detail.actorType)?.description;
 
   return (
     <div className="space-y-6">
@@ -58,79 +57,7 @@ export default async function DecisionPage({ params, searchParams }: { params: P
         </Link>
       </nav>
 
-      <header className="rounded-lg border border-slate-200 bg-white p-5 shadow-xs">
-        <div className="flex flex-wrap items-center gap-2">
-          <ActorTypeBadge actorType={detail.actorType} />
-          {detail.errorState ? <span className="rounded-full bg-red-50 px-2 py-0.5 text-xs font-medium text-red-800 ring-1 ring-red-300">pipeline error</span> : null}
-        </div>
-        <h1 className="mt-2 text-2xl font-semibold tracking-tight text-slate-900">
-          <span className="capitalize">{detail.verb}</span>
-          {shown.entityId ? (
-            <>
-              {" "}
-              <span className="text-slate-500">·</span> <span className="text-lg font-medium text-slate-700">{detail.entityType ?? "entity"}</span>{" "}
-              <span className="font-mono text-lg break-all">{shown.entityId}</span>
-            </>
-          ) : null}
-        </h1>
-        {actorDescription ? <p className="mt-1 text-sm text-slate-600">{actorDescription}</p> : null}
-        <dl className="mt-4 grid grid-cols-1 gap-x-8 gap-y-3 text-sm sm:grid-cols-2 lg:grid-cols-3">
-          <div>
-            <dt className="font-medium text-slate-600">Who or what decided</dt>
-            <dd className="text-slate-900">{detail.actorName ?? detail.actorId}</dd>
-          </div>
-          <div>
-            <dt className="font-medium text-slate-600">AI system</dt>
-            <dd className="text-slate-900">{detail.aiSystem ?? "None"}</dd>
-          </div>
-          <div>
-            <dt className="font-medium text-slate-600">Model and version</dt>
-            <dd className="text-slate-900">
-              {detail.modelName ?? "—"} <span className="font-mono">{detail.modelVersion ?? ""}</span>
-            </dd>
-          </div>
-          <div>
-            <dt className="font-medium text-slate-600">Human review</dt>
-            <dd className="text-slate-900">
-              <HumanReviewLabel review={detail.humanReview} reviewerName={detail.reviewerName} />
-            </dd>
-          </div>
-          <div>
-            <dt className="font-medium text-slate-600">Outcome</dt>
-            <dd className="text-slate-900">{detail.outcome ?? "—"}</dd>
-          </div>
-          <div>
-            <dt className="font-medium text-slate-600">Confidence</dt>
-            <dd className="text-slate-900 tabular-nums">{formatConfidence(detail.confidence)}</dd>
-          </div>
-          <div>
-            <dt className="font-medium text-slate-600">Decided</dt>
-            <dd className="text-slate-900">
-              <LocalTime value={detail.occurredAt} seconds />
-            </dd>
-          </div>
-          <div>
-            <dt className="font-medium text-slate-600">Recorded in the ledger</dt>
-            <dd className="text-slate-900">
-              <LocalTime value={detail.recordedAt} seconds /> <span className="text-slate-600">by {detail.writer}</span>
-            </dd>
-          </div>
-          <div>
-            <dt className="font-medium text-slate-600">Latency</dt>
-            <dd className="text-slate-900">{formatLatency(detail.latencyMs)}</dd>
-          </div>
-          {detail.sessionId ? (
-            <div className="sm:col-span-2 lg:col-span-3">
-              <dt className="font-medium text-slate-600">Session</dt>
-              <dd className="font-mono text-xs text-slate-900">{detail.sessionId}</dd>
-            </div>
-          ) : null}
-          <div className="sm:col-span-2 lg:col-span-3">
-            <dt className="font-medium text-slate-600">Record id</dt>
-            <dd className="font-mono text-xs text-slate-900">{detail.id}</dd>
-          </div>
-        </dl>
-      </header>
+      <DecisionSummary detail={detail} shown={shown} />
 
       <div className="grid grid-cols-1 gap-6 xl:grid-cols-[1fr_22rem]">
         <DecisionRecord
@@ -147,33 +74,121 @@ export default async function DecisionPage({ params, searchParams }: { params: P
           reveal={revealPersonalDataAction}
           signCheckpoint={signCheckpointAction}
         />
-        <aside className="space-y-4">
-          <DecisionTimeline
-            title={`Other decisions about this ${detail.entityType ?? "entity"}`}
-            empty="No other decisions about this entity."
-            rows={related.sameEntity.map((r) => maskDecisionRow(r, canReveal))}
-            truncated={related.entityTruncated}
-            listQuery={listQuery}
-            current={detail}
-            showAllHref={
-              detail.entityId && (canReveal || shown.entityId === detail.entityId)
-                ? `/decisions${serializeDecisionsSearchParams({ entity: detail.entityId, entityType: detail.entityType, range: "90d" })}`
-                : null
-            }
-          />
-          {detail.sessionId ? (
-            <DecisionTimeline
-              title="Same session"
-              empty="No other decisions in this session."
-              rows={related.sameSession.map((r) => maskDecisionRow(r, canReveal))}
-              truncated={related.sessionTruncated}
-              listQuery={listQuery}
-              current={detail}
-              showAllHref={`/decisions${serializeDecisionsSearchParams({ session: detail.sessionId, range: "90d" })}`}
-            />
-          ) : null}
-        </aside>
+        <RelatedDecisionsAside detail={detail} shown={shown} related={related} canReveal={canReveal} listQuery={listQuery} />
       </div>
     </div>
+  );
+}
+
+/** Who or what decided what, when, with which model, and who reviewed it: the derived columns at a glance. */
+function DecisionSummary({ detail, shown }: { detail: DecisionDetail; shown: DecisionListRow }) {
+  const actorDescription = ACTOR_TYPES.find((t) => t.value === detail.actorType)?.description;
+  return (
+    <header className="rounded-lg border border-slate-200 bg-white p-5 shadow-xs">
+      <div className="flex flex-wrap items-center gap-2">
+        <ActorTypeBadge actorType={detail.actorType} />
+        {detail.errorState ? <span className="rounded-full bg-red-50 px-2 py-0.5 text-xs font-medium text-red-800 ring-1 ring-red-300">pipeline error</span> : null}
+      </div>
+      <h1 className="mt-2 text-2xl font-semibold tracking-tight text-slate-900">
+        <span className="capitalize">{detail.verb}</span>
+        {shown.entityId ? (
+          <>
+            {" "}
+            <span className="text-slate-500">·</span> <span className="text-lg font-medium text-slate-700">{detail.entityType ?? "entity"}</span>{" "}
+            <span className="font-mono text-lg break-all">{shown.entityId}</span>
+          </>
+        ) : null}
+      </h1>
+      {actorDescription ? <p className="mt-1 text-sm text-slate-600">{actorDescription}</p> : null}
+      <dl className="mt-4 grid grid-cols-1 gap-x-8 gap-y-3 text-sm sm:grid-cols-2 lg:grid-cols-3">
+        <div>
+          <dt className="font-medium text-slate-600">Who or what decided</dt>
+          <dd className="text-slate-900">{detail.actorName ?? detail.actorId}</dd>
+        </div>
+        <div>
+          <dt className="font-medium text-slate-600">AI system</dt>
+          <dd className="text-slate-900">{detail.aiSystem ?? "None"}</dd>
+        </div>
+        <div>
+          <dt className="font-medium text-slate-600">Model and version</dt>
+          <dd className="text-slate-900">
+            {detail.modelName ?? "—"} <span className="font-mono">{detail.modelVersion ?? ""}</span>
+          </dd>
+        </div>
+        <div>
+          <dt className="font-medium text-slate-600">Human review</dt>
+          <dd className="text-slate-900">
+            <HumanReviewLabel review={detail.humanReview} reviewerName={detail.reviewerName} />
+          </dd>
+        </div>
+        <div>
+          <dt className="font-medium text-slate-600">Outcome</dt>
+          <dd className="text-slate-900">{detail.outcome ?? "—"}</dd>
+        </div>
+        <div>
+          <dt className="font-medium text-slate-600">Confidence</dt>
+          <dd className="text-slate-900 tabular-nums">{formatConfidence(detail.confidence)}</dd>
+        </div>
+        <div>
+          <dt className="font-medium text-slate-600">Decided</dt>
+          <dd className="text-slate-900">
+            <LocalTime value={detail.occurredAt} seconds />
+          </dd>
+        </div>
+        <div>
+          <dt className="font-medium text-slate-600">Recorded in the ledger</dt>
+          <dd className="text-slate-900">
+            <LocalTime value={detail.recordedAt} seconds /> <span className="text-slate-600">by {detail.writer}</span>
+          </dd>
+        </div>
+        <div>
+          <dt className="font-medium text-slate-600">Latency</dt>
+          <dd className="text-slate-900">{formatLatency(detail.latencyMs)}</dd>
+        </div>
+        {detail.sessionId ? (
+          <div className="sm:col-span-2 lg:col-span-3">
+            <dt className="font-medium text-slate-600">Session</dt>
+            <dd className="font-mono text-xs text-slate-900">{detail.sessionId}</dd>
+          </div>
+        ) : null}
+        <div className="sm:col-span-2 lg:col-span-3">
+          <dt className="font-medium text-slate-600">Record id</dt>
+          <dd className="font-mono text-xs text-slate-900">{detail.id}</dd>
+        </div>
+      </dl>
+    </header>
+  );
+}
+
+/** The timelines of other decisions about the same entity and in the same session (masked like the record). */
+function RelatedDecisionsAside(props: { detail: DecisionDetail; shown: DecisionListRow; related: RelatedDecisions; canReveal: boolean; listQuery: string }) {
+  const { detail, shown, related, canReveal, listQuery } = props;
+  return (
+    <aside className="space-y-4">
+      <DecisionTimeline
+        title={`Other decisions about this ${detail.entityType ?? "entity"}`}
+        empty="No other decisions about this entity."
+        rows={related.sameEntity.map((r) => maskDecisionRow(r, canReveal))}
+        truncated={related.entityTruncated}
+        listQuery={listQuery}
+        current={detail}
+        showAllHref={
+          detail.entityId && (canReveal || shown.entityId === detail.entityId)
+            ? `/decisions${serializeDecisionsSearchParams({ entity: detail.entityId, entityType: detail.entityType, range: "90d" })}`
+            : null
+        }
+      />
+      {detail.sessionId ? (
+        <DecisionTimeline
+          title="Same session"
+          empty="No other decisions in this session."
+          rows={related.sameSession.map((r) => maskDecisionRow(r, canReveal))}
+          truncated={related.sessionTruncated}
+          listQuery={listQuery}
+          current={detail}
+          showAllHref={`/decisions${serializeDecisionsSearchParams({ session: detail.sessionId, range: "90d" })}`}
+        />
+      ) : null}
+    </aside>
   );
 }

@@ -2,8 +2,7 @@ import { listEvidenceExports } from "@/db/queries/evidence-exports";
 import { requestContext, withPermission } from "@/lib/auth/guard";
 import { toExportView } from "@/lib/evidence/export-view";
 import { exportRequestSchema, selectionFromRequest } from "@/lib/evidence/request-selection";
-import { wakeIntegrityJobs } from "@/lib/integrity/scheduler";
-import { getRuntime } from "@/lib/server/runtime";
+import { getRuntime, wakeIntegrityJobs } from "@/lib/server/runtime";
 import { requestEvidenceExport } from "@/lib/services/evidence";
 import { ServiceInputError } from "@/lib/services/users";
 

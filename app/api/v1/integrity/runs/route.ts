@@ -1,8 +1,7 @@
 import { listVerificationRuns } from "@/db/queries/verification-runs";
 import { requestContext, withPermission } from "@/lib/auth/guard";
 import { toRunView } from "@/lib/integrity/run-view";
-import { wakeIntegrityJobs } from "@/lib/integrity/scheduler";
-import { getRuntime } from "@/lib/server/runtime";
+import { getRuntime, wakeIntegrityJobs } from "@/lib/server/runtime";
 import { ServiceInputError } from "@/lib/services/users";
 import { requestVerification } from "@/lib/services/verification";
 

@@ -2,8 +2,8 @@ import { createReadStream } from "node:fs";
 import { Readable } from "node:stream";
 import { requestContext, withPermission } from "@/lib/auth/guard";
 import { exportFileName } from "@/lib/evidence/export-view";
-import { evidenceDepsOf } from "@/lib/integrity/scheduler";
 import { getRuntime } from "@/lib/server/runtime";
+import { evidenceDepsOf } from "@/lib/server/runtime-context";
 import { recordEvidenceDownload } from "@/lib/services/evidence";
 import { ServiceInputError } from "@/lib/services/users";
 
