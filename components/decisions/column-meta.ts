@@ -1,11 +1,13 @@
 /**
- * Column metadata of the decisions table: labels, which columns sort (and by which URL sort
- * key) and which filter each column offers. The table (decision-table.tsx), the column
- * picker and the filter bar (decision-filters.tsx) are all generated from this list
- * (tablecn style), so a column, its filter and its label cannot drift apart.
+ * Column metadata of the decisions table, kept in each column def's `meta` (tablecn style):
+ * the label and description come from the column catalogue (DECISION_COLUMNS in
+ * lib/ledger/xapi/decision-columns.ts), the UI-only parts (sort key, filter, hideable) are
+ * given with each column def (decision-table-columns.tsx). The table, the column picker and
+ * the filter bar (decision-filters.tsx) all read this meta, so a column, its filter and its
+ * label cannot drift apart.
  */
 import type { DecisionFilterOptions } from "@/db/queries/decisions";
-import { ACTOR_TYPES, HUMAN_REVIEW_LABELS, HUMAN_REVIEW_VALUES } from "@/lib/ledger/xapi/actor-type";
+import { DECISION_COLUMNS, type DecisionColumnKey } from "@/lib/ledger/xapi/decision-columns";
 import { type DecisionsSearchParams } from "@/lib/search-params/decisions";
 import { type SortKey } from "@/lib/filters/decision-filters";
 
@@ -27,8 +29,8 @@ export type ColumnFilter =
   | { variant: "entity"; label: string }
   | { variant: "range"; label: string; minParam: "confMin"; maxParam: "confMax"; min: number; max: number; step: number };
 
+/** The `meta` of a column def of the decisions table. */
 export interface DecisionColumnMeta {
-  id: string;
   label: string;
   /** Shown to screen readers and as a tooltip on the header. */
   description: string;
@@ -38,92 +40,21 @@ export interface DecisionColumnMeta {
   filter?: ColumnFilter;
 }
 
-const values = (list: string[]): FilterOption[] => list.map((v) => ({ value: v, label: v }));
+/**
+ * The column def fields of the catalogue column `key`: its label as the header, the meta,
+ * and sorting and hiding as the meta says (a column sorts iff it has a URL sort key).
+ */
+export function catalogueColumn(key: DecisionColumnKey, ui: Omit<DecisionColumnMeta, "label" | "description">) {
+  const { label, description } = DECISION_COLUMNS[key];
+  const meta: DecisionColumnMeta = { label, description, ...ui };
+  return { header: label, meta, enableSorting: ui.sortKey !== undefined, enableHiding: ui.hideable };
+}
 
-export const DECISION_COLUMNS: DecisionColumnMeta[] = [
-  { id: "occurredAt", label: "Time", description: "When the decision was made (in your time zone)", sortKey: "occurredAt", hideable: false },
-  {
-    id: "actorType",
-    label: "Decided by",
-    description: "Who made the final call: an AI alone, an AI approved by a person, a person helped by an AI, or a person",
-    hideable: true,
-    filter: {
-      variant: "multiSelect",
-      param: "actor",
-      label: "Decided by",
-      options: () => ACTOR_TYPES.map((t) => ({ value: t.value, label: t.label, description: t.description })),
-    },
-  },
-  {
-    id: "aiSystem",
-    label: "AI system",
-    description: "The AI system involved and its model version",
-    hideable: true,
-    filter: { variant: "multiSelect", param: "system", label: "AI system", options: (o) => values(o.aiSystems) },
-  },
-  {
-    id: "modelVersion",
-    label: "Model version",
-    description: "Version of the model that produced the AI output",
-    hideable: true,
-    filter: {
-      variant: "multiSelect",
-      param: "version",
-      label: "Model version",
-      options: (o) => o.modelVersions.map((v) => ({ value: v.value, label: v.modelName ? `${v.value} (${v.modelName})` : v.value })),
-    },
-  },
-  {
-    id: "verb",
-    label: "Decision",
-    description: "What kind of decision was made (denied, approved, flagged, …)",
-    hideable: true,
-    filter: { variant: "multiSelect", param: "verb", label: "Decision", options: (o) => values(o.verbs) },
-  },
-  { id: "entity", label: "About", description: "The case the decision is about (entity type and id)", hideable: true, filter: { variant: "entity", label: "About (entity)" } },
-  {
-    id: "outcome",
-    label: "Outcome",
-    description: "The outcome code recorded with the decision",
-    hideable: true,
-    filter: { variant: "multiSelect", param: "outcome", label: "Outcome", options: (o) => values(o.outcomes) },
-  },
-  {
-    id: "confidence",
-    label: "Confidence",
-    description: "The AI's confidence in its own output (0 to 1)",
-    sortKey: "confidence",
-    hideable: true,
-    filter: { variant: "range", label: "Confidence", minParam: "confMin", maxParam: "confMax", min: 0, max: 1, step: 0.01 },
-  },
-  {
-    id: "humanReview",
-    label: "Human review",
-    description: "Whether a person approved or overrode the AI, and who",
-    hideable: true,
-    filter: {
-      variant: "multiSelect",
-      param: "review",
-      label: "Human review",
-      options: () => HUMAN_REVIEW_VALUES.map((v) => ({ value: v, label: HUMAN_REVIEW_LABELS[v] })),
-    },
-  },
-  { id: "latencyMs", label: "Latency", description: "How long the decision took, end to end", sortKey: "latencyMs", hideable: true },
-  {
-    id: "sessionId",
-    label: "Session",
-    description: "The session (conversation or case handling) the decision belongs to",
-    hideable: true,
-    filter: { variant: "text", param: "session", label: "Session id", placeholder: "e.g. ea53870f-…", hint: "Exact session id" },
-  },
-];
+/** Filter options that are the values themselves. */
+export const valueOptions = (list: string[]): FilterOption[] => list.map((v) => ({ value: v, label: v }));
 
 /** Hidden unless the viewer shows them with the column picker. */
 export const DEFAULT_HIDDEN_COLUMNS = ["latencyMs", "sessionId"];
-
-export function columnMeta(id: string): DecisionColumnMeta | undefined {
-  return DECISION_COLUMNS.find((c) => c.id === id);
-}
 
 /**
  * Visibility from the URL: `hide` lists hidden columns. An absent `hide` means the defaults;

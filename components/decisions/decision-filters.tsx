@@ -7,11 +7,15 @@ import { controlClasses } from "@/components/ui/input";
 import { cn } from "@/components/ui/cn";
 import { ACTOR_TYPE_LABELS, HUMAN_REVIEW_LABELS, type ActorType } from "@/lib/ledger/xapi/actor-type";
 import { TIME_PRESET_KEYS, TIME_PRESETS, countActiveFilters, type DecisionsSearchParams } from "@/lib/search-params/decisions";
-import { DECISION_COLUMNS, type ColumnFilter, type FilterOption } from "./column-meta";
+import { type ColumnFilter, type FilterOption } from "./column-meta";
+import { DECISION_COLUMN_FILTERS } from "./decision-table-columns";
 import { useExplorerState, type FilterPatch } from "./explorer-state";
 import { describeTimeZone, formatInZone, useViewerTimeZone, zoneAbbreviation } from "./viewer-time-zone";
 
-type MultiParam = Extract<ColumnFilter, { variant: "multiSelect" }>["param"];
+type MultiSelectColumnFilter = Extract<ColumnFilter, { variant: "multiSelect" }>;
+type MultiParam = MultiSelectColumnFilter["param"];
+
+const MULTI_SELECT_FILTERS = DECISION_COLUMN_FILTERS.filter((f): f is MultiSelectColumnFilter => f.variant === "multiSelect");
 
 /**
  * The filter bar. Every control reads the URL (useExplorerState) and writes the URL; typed
@@ -20,7 +24,6 @@ type MultiParam = Extract<ColumnFilter, { variant: "multiSelect" }>["param"];
  */
 export function DecisionFilters({ options }: { options: DecisionFilterOptions }) {
   const { params, setFilters, isPending } = useExplorerState();
-  const multi = DECISION_COLUMNS.flatMap((c) => (c.filter?.variant === "multiSelect" ? [c.filter] : []));
   const active = countActiveFilters(params);
   return (
     <section aria-labelledby="decision-filters-heading" className="rounded-lg border border-slate-200 bg-white p-4 shadow-xs">
@@ -60,7 +63,7 @@ export function DecisionFilters({ options }: { options: DecisionFilterOptions })
       <div className="mt-3 space-y-4">
         <TimeRangeFilter params={params} setFilters={setFilters} />
         <div className="flex flex-wrap gap-2" role="group" aria-label="Choose values">
-          {multi.map((f) => (
+          {MULTI_SELECT_FILTERS.map((f) => (
             <MultiSelectFilter key={f.param} filter={f} options={f.options(options)} selected={params[f.param]} setFilters={setFilters} />
           ))}
         </div>
@@ -160,7 +163,7 @@ function MultiSelectFilter({
   selected,
   setFilters,
 }: {
-  filter: Extract<ColumnFilter, { variant: "multiSelect" }>;
+  filter: MultiSelectColumnFilter;
   options: FilterOption[];
   selected: readonly string[];
   setFilters: (p: FilterPatch) => void;

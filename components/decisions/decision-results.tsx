@@ -1,19 +1,8 @@
 "use client";
 
 import Link from "next/link";
-import { useMemo, useState, type ReactNode } from "react";
-import {
-  columnVisibilityFeature,
-  createColumnHelper,
-  rowSelectionFeature,
-  rowSortingFeature,
-  tableFeatures,
-  useTable,
-  type ColumnVisibilityState,
-  type RowSelectionState,
-  type SortingState,
-  type Updater,
-} from "@tanstack/react-table";
+import { useState, type ReactNode } from "react";
+import { useTable, type ColumnVisibilityState, type RowSelectionState, type SortingState, type Updater } from "@tanstack/react-table";
 import type { DecisionListRow } from "@/db/queries/decisions";
 import { Button, buttonClasses } from "@/components/ui/button";
 import { cn } from "@/components/ui/cn";
@@ -22,13 +11,9 @@ import { EmptyState } from "@/components/ui/empty-state";
 import { ExportButton } from "@/components/evidence/export-button";
 import { PAGE_SIZES, encodeCursor, serializeDecisionsSearchParams } from "@/lib/search-params/decisions";
 import { SORT_KEYS, type DecisionCursor, type SortKey } from "@/lib/filters/decision-filters";
-import { DECISION_COLUMNS, SORT_LABELS, columnMeta, hiddenColumns } from "./column-meta";
-import { ActorTypeBadge, HumanReviewLabel, formatConfidence, formatLatency } from "./decision-badges";
+import { SORT_LABELS, hiddenColumns } from "./column-meta";
+import { DECISION_TABLE_COLUMNS, decisionTableFeatures, type DecisionTable } from "./decision-table-columns";
 import { useExplorerState } from "./explorer-state";
-import { LocalTime } from "./local-time";
-
-const features = tableFeatures({ columnVisibilityFeature, rowSelectionFeature, rowSortingFeature });
-const helper = createColumnHelper<typeof features, DecisionListRow>();
 
 export interface DecisionResultsProps {
   rows: DecisionListRow[];
@@ -55,106 +40,15 @@ export function DecisionResults(props: DecisionResultsProps) {
   const [rowSelection, setRowSelection] = useState<RowSelectionState>({});
   const hidden = hiddenColumns(params);
 
-  const columns = useMemo(
-    () =>
-      helper.columns([
-        helper.display({
-          id: "select",
-          header: ({ table }) => (
-            <input
-              type="checkbox"
-              className="size-4 rounded border-slate-400"
-              aria-label="Select all decisions on this page"
-              checked={table.getIsAllPageRowsSelected()}
-              ref={(el) => {
-                if (el) el.indeterminate = !table.getIsAllPageRowsSelected() && table.getIsSomePageRowsSelected();
-              }}
-              onChange={table.getToggleAllPageRowsSelectedHandler()}
-            />
-          ),
-          cell: ({ row }) => (
-            <input
-              type="checkbox"
-              className="size-4 rounded border-slate-400"
-              aria-label={`Select decision ${row.original.verb} ${row.original.entityId ?? ""} at ${row.original.occurredAt}`}
-              checked={row.getIsSelected()}
-              onChange={row.getToggleSelectedHandler()}
-            />
-          ),
-          enableSorting: false,
-          enableHiding: false,
-        }),
-        helper.accessor("occurredAt", {
-          header: "Time",
-          cell: ({ row }) => (
-            <Link
-              href={`/decisions/${row.original.id}${listQuery}`}
-              prefetch={false}
-              className="font-medium whitespace-nowrap text-sky-800 underline decoration-sky-300 underline-offset-2 hover:decoration-sky-700"
-              aria-label={`Open decision: ${row.original.verb}${row.original.entityId ? ` about ${row.original.entityId}` : ""}, ${row.original.occurredAt}`}
-            >
-              <LocalTime value={row.original.occurredAt} />
-            </Link>
-          ),
-          enableHiding: false,
-        }),
-        helper.accessor("actorType", { header: "Decided by", cell: ({ getValue }) => <ActorTypeBadge actorType={getValue()} />, enableSorting: false }),
-        helper.accessor("aiSystem", {
-          header: "AI system",
-          cell: ({ row }) =>
-            row.original.aiSystem ? (
-              <span>
-                {row.original.aiSystem}
-                {row.original.modelName ? <span className="block text-xs text-slate-600">{row.original.modelName}</span> : null}
-              </span>
-            ) : (
-              <span className="text-slate-600">No AI</span>
-            ),
-          enableSorting: false,
-        }),
-        helper.accessor("modelVersion", { header: "Model version", cell: ({ getValue }) => <span className="font-mono text-xs">{getValue() ?? "—"}</span>, enableSorting: false }),
-        helper.accessor("verb", { header: "Decision", cell: ({ getValue }) => <span className="font-medium">{getValue()}</span>, enableSorting: false }),
-        helper.accessor((r) => r.entityId, {
-          id: "entity",
-          header: "About",
-          cell: ({ row }) => (
-            <span>
-              <span className="font-mono text-xs whitespace-nowrap">{row.original.entityId ?? "—"}</span>
-              {row.original.entityType ? <span className="block text-xs text-slate-600">{row.original.entityType}</span> : null}
-            </span>
-          ),
-          enableSorting: false,
-        }),
-        helper.accessor("outcome", {
-          header: "Outcome",
-          cell: ({ row }) => (
-            <span>
-              {row.original.outcome ?? "—"}
-              {row.original.errorState ? <span className="ml-1 rounded bg-red-50 px-1 text-xs font-medium text-red-800 ring-1 ring-red-300">error</span> : null}
-            </span>
-          ),
-          enableSorting: false,
-        }),
-        helper.accessor("confidence", { header: "Confidence", cell: ({ getValue }) => <span className="tabular-nums">{formatConfidence(getValue())}</span> }),
-        helper.accessor("humanReview", {
-          header: "Human review",
-          cell: ({ row }) => <HumanReviewLabel review={row.original.humanReview} reviewerName={row.original.reviewerName} />,
-          enableSorting: false,
-        }),
-        helper.accessor("latencyMs", { header: "Latency", cell: ({ getValue }) => <span className="tabular-nums">{formatLatency(getValue())}</span> }),
-        helper.accessor("sessionId", { header: "Session", cell: ({ getValue }) => <span className="font-mono text-xs break-all">{getValue() ?? "—"}</span>, enableSorting: false }),
-      ]),
-    [listQuery],
-  );
-
   const sorting: SortingState = [{ id: params.sort, desc: params.dir === "desc" }];
   const columnVisibility: ColumnVisibilityState = Object.fromEntries([...hidden].map((id) => [id, false]));
   const resolve = <T,>(u: Updater<T>, old: T): T => (typeof u === "function" ? (u as (o: T) => T)(old) : u);
 
   const table = useTable({
-    features,
-    columns,
+    features: decisionTableFeatures,
+    columns: DECISION_TABLE_COLUMNS,
     data: rows,
+    meta: { listQuery },
     getRowId: (r) => r.id,
     state: { sorting, columnVisibility, rowSelection },
     manualSorting: true,
@@ -251,7 +145,7 @@ export function DecisionResults(props: DecisionResultsProps) {
               {table.getHeaderGroups().map((group) => (
                 <tr key={group.id}>
                   {group.headers.map((header) => {
-                    const meta = columnMeta(header.column.id);
+                    const meta = header.column.columnDef.meta;
                     const sorted = header.column.getIsSorted();
                     const canSort = Boolean(meta?.sortKey);
                     return (
@@ -329,7 +223,7 @@ export function DecisionResults(props: DecisionResultsProps) {
   );
 }
 
-function ColumnPicker({ table }: { table: ReturnType<typeof useTable<typeof features, DecisionListRow>> }) {
+function ColumnPicker({ table }: { table: DecisionTable }) {
   return (
     <details className="relative">
       <summary className={cn(buttonClasses("secondary", "sm"), "cursor-pointer list-none")}>Columns</summary>
@@ -343,7 +237,7 @@ function ColumnPicker({ table }: { table: ReturnType<typeof useTable<typeof feat
               <li key={c.id}>
                 <label className="flex items-center gap-2 text-sm text-slate-800">
                   <input type="checkbox" className="size-4 rounded border-slate-400" checked={c.getIsVisible()} onChange={c.getToggleVisibilityHandler()} />
-                  {DECISION_COLUMNS.find((m) => m.id === c.id)?.label ?? c.id}
+                  {c.columnDef.meta?.label ?? c.id}
                 </label>
               </li>
             ))}

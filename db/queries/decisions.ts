@@ -18,9 +18,18 @@
 import { sql, type SQL } from "drizzle-orm";
 import { z } from "zod";
 import { executeSql, queryRows, type Db } from "../client";
-import { bigintColumn, byteaColumn, numberColumn } from "../rows/columns";
+import { bigintColumn, byteaColumn, numberColumn, timestampColumn } from "../rows/columns";
 import { toHex } from "../../lib/ledger/bytes";
-import { ACTOR_TYPES, HUMAN_REVIEW_VALUES, type ActorType, type HumanReview } from "../../lib/ledger/xapi/actor-type";
+import { ACTOR_TYPES, type ActorType } from "../../lib/ledger/xapi/actor-type";
+import {
+  DECISION_COLUMNS,
+  decisionColumnKeysWith,
+  type DecisionColumnKey,
+  type DecisionColumnSpec,
+  type EnumeratedColumnKey,
+  type ListColumnKey,
+  type StoredDecisionValue,
+} from "../../lib/ledger/xapi/decision-columns";
 import { isUuid } from "../../lib/ledger/xapi/syntax";
 import type { XapiStatement } from "../../lib/ledger/xapi/types";
 import type { DecisionCursor, DecisionFilters, DecisionSort, SortKey } from "../../lib/filters/decision-filters";
@@ -28,28 +37,14 @@ import type { DecisionCursor, DecisionFilters, DecisionSort, SortKey } from "../
 export const COUNT_CAP = 10_000;
 export const MAX_PAGE_SIZE = 200;
 
-/** One row of the list: the derived columns only (never the statement itself). */
-export interface DecisionListRow {
+/**
+ * One row of the list: the catalogue's list columns (DECISION_COLUMNS `inList`), never the
+ * statement itself. Timestamps (occurredAt, recordedAt) are ISO 8601 UTC with microseconds.
+ */
+export interface DecisionListRow extends DecisionColumnsOf<ListColumnKey, "iso-text", "checked"> {
   id: string;
   seq: number;
-  /** ISO 8601 UTC with microseconds. */
-  occurredAt: string;
   recordedAt: string;
-  actorType: ActorType;
-  actorName: string | null;
-  aiSystem: string | null;
-  modelName: string | null;
-  modelVersion: string | null;
-  verb: string;
-  entityType: string | null;
-  entityId: string | null;
-  outcome: string | null;
-  confidence: number | null;
-  latencyMs: number | null;
-  sessionId: string | null;
-  reviewerName: string | null;
-  humanReview: HumanReview;
-  errorState: boolean;
 }
 
 export interface DecisionPage {
@@ -62,63 +57,81 @@ export interface DecisionPage {
 
 const ts = (column: string) => sql.raw(`to_char(${column} at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')`);
 
-const LIST_COLUMNS = sql`d.id, d.seq, ${ts("d.occurred_at")} as occurred_at, ${ts("d.recorded_at")} as recorded_at,
-  d.actor_type, d.actor_name, d.ai_system, d.model_name, d.model_version, d.verb, d.entity_type, d.entity_id,
-  d.outcome, d.confidence, d.latency_ms, d.session_id, d.reviewer_name, d.human_review, d.error_state`;
+// ---------------------------------------------------------------------------------------
+// The catalogue's columns (lib/ledger/xapi/decision-columns.ts) in raw SQL reads
+// ---------------------------------------------------------------------------------------
+
+type TimestampForm = "iso-text" | "date";
+type EnumerationForm = "checked" | "text";
+
+export interface DecisionColumnsReadOptions<T extends TimestampForm, E extends EnumerationForm> {
+  /** Timestamps as the explorer's ISO microsecond text (see the header) or as Dates. */
+  timestamps: T;
+  /** Enumerated text columns (actor type, human review) checked against their values, or read as any text. */
+  enumerations: E;
+}
+
+/** The columns `K` as `decisionColumnsRead` returns them: stored values, timestamps and enumerations in the form asked. */
+export type DecisionColumnsOf<K extends DecisionColumnKey, T extends TimestampForm, E extends EnumerationForm> = {
+  [P in K]: [E, P] extends ["text", EnumeratedColumnKey] ? string : StoredDecisionValue<P, T extends "date" ? Date : string>;
+};
+
+export interface DecisionColumnsRead<R> {
+  /** The select list over the decisions table as `d` ("d.actor_type, d.actor_name, …"), named by SQL column. */
+  select: SQL;
+  /** zod schemas of the columns as the drivers return them, keyed by SQL column name (for z.object). */
+  shape: Record<string, z.ZodType>;
+  /** The columns of a row parsed with `shape`, under their DecisionColumns keys. */
+  pick(row: Record<string, unknown>): R;
+}
+
+function columnSchema(spec: DecisionColumnSpec, options: DecisionColumnsReadOptions<TimestampForm, EnumerationForm>): z.ZodType {
+  switch (spec.type) {
+    case "timestamp":
+      return options.timestamps === "iso-text" ? z.string() : timestampColumn;
+    case "double":
+    case "integer":
+      return numberColumn;
+    case "boolean":
+      return z.boolean();
+    case "text":
+      return spec.values && options.enumerations === "checked" ? z.enum(spec.values) : z.string();
+  }
+}
+
+/** Selects and parses the catalogue columns `keys` in a raw SQL read. */
+export function decisionColumnsRead<K extends DecisionColumnKey, T extends TimestampForm, E extends EnumerationForm>(
+  keys: readonly K[],
+  options: DecisionColumnsReadOptions<T, E>,
+): DecisionColumnsRead<DecisionColumnsOf<K, T, E>> {
+  const specs = keys.map((key): [K, DecisionColumnSpec] => [key, DECISION_COLUMNS[key]]);
+  const select = specs.map(([, { column, type }]) =>
+    type === "timestamp" && options.timestamps === "iso-text" ? sql`${ts(`d.${column}`)} as ${sql.raw(column)}` : sql.raw(`d.${column}`),
+  );
+  return {
+    select: sql.join(select, sql`, `),
+    shape: Object.fromEntries(specs.map(([, spec]) => [spec.column, spec.nullable ? columnSchema(spec, options).nullable() : columnSchema(spec, options)])),
+    // `shape` checked each value against its column's spec: the cast only names the result.
+    pick: (row) => Object.fromEntries(specs.map(([key, spec]) => [key, row[spec.column]])) as DecisionColumnsOf<K, T, E>,
+  };
+}
+
+const LIST_KEYS = decisionColumnKeysWith("inList");
+const listColumnsRead = decisionColumnsRead(LIST_KEYS, { timestamps: "iso-text", enumerations: "checked" });
+
+const LIST_COLUMNS = sql`d.id, d.seq, ${ts("d.recorded_at")} as recorded_at, ${listColumnsRead.select}`;
 
 const actorTypeColumn = z.enum(ACTOR_TYPES.map((t) => t.value));
-// The values of HumanReview, which exists only as a type.
-const humanReviewColumn = z.enum(HUMAN_REVIEW_VALUES);
 const textOrNull = z.string().nullable();
 
 /** The columns LIST_COLUMNS selects, as the drivers return them. */
-const listColumns = {
-  id: z.string(),
-  seq: bigintColumn,
-  occurred_at: z.string(),
-  recorded_at: z.string(),
-  actor_type: actorTypeColumn,
-  actor_name: textOrNull,
-  ai_system: textOrNull,
-  model_name: textOrNull,
-  model_version: textOrNull,
-  verb: z.string(),
-  entity_type: textOrNull,
-  entity_id: textOrNull,
-  outcome: textOrNull,
-  confidence: numberColumn.nullable(),
-  latency_ms: numberColumn.nullable(),
-  session_id: textOrNull,
-  reviewer_name: textOrNull,
-  human_review: humanReviewColumn,
-  error_state: z.boolean(),
-};
+const listColumns = { id: z.string(), seq: bigintColumn, recorded_at: z.string(), ...listColumnsRead.shape };
 type RawListRow = z.output<z.ZodObject<typeof listColumns>>;
 
 const listRow = z.object(listColumns).transform(toListRow);
 
 function toListRow(r: RawListRow): DecisionListRow {
-  return {
-    id: r.id,
-    seq: r.seq,
-    occurredAt: r.occurred_at,
-    recordedAt: r.recorded_at,
-    actorType: r.actor_type,
-    actorName: r.actor_name,
-    aiSystem: r.ai_system,
-    modelName: r.model_name,
-    modelVersion: r.model_version,
-    verb: r.verb,
-    entityType: r.entity_type,
-    entityId: r.entity_id,
-    outcome: r.outcome,
-    confidence: r.confidence,
-    latencyMs: r.latency_ms,
-    sessionId: r.session_id,
-    reviewerName: r.reviewer_name,
-    humanReview: r.human_review,
-    errorState: r.error_state,
-  };
+  return { id: r.id, seq: r.seq, recordedAt: r.recorded_at, ...listColumnsRead.pick(r) };
 }
 
 function list(values: readonly string[]): SQL {
@@ -482,9 +495,7 @@ export async function listDecisionFilterOptions(db: Pick<Db, "execute">): Promis
 // One decision
 // ---------------------------------------------------------------------------------------
 
-export interface DecisionDetail extends DecisionListRow {
-  actorId: string;
-  reviewerId: string | null;
+export interface DecisionDetail extends DecisionListRow, DecisionColumnsOf<(typeof DETAIL_KEYS)[number], "iso-text", "checked"> {
   writer: string;
   /** The exact RFC 8785 text that was hashed. Personal data included: mask before sending. */
   canonical: string;
@@ -498,11 +509,14 @@ export function isDecisionId(id: string): boolean {
   return isUuid(id);
 }
 
+/** The catalogue columns the detail shows besides the list's (never search_text). */
+const DETAIL_KEYS = ["actorId", "reviewerId"] as const;
+const detailColumnsRead = decisionColumnsRead(DETAIL_KEYS, { timestamps: "iso-text", enumerations: "checked" });
+
 const detailRow = z
   .object({
     ...listColumns,
-    actor_id: z.string(),
-    reviewer_id: textOrNull,
+    ...detailColumnsRead.shape,
     writer: z.string(),
     canonical: z.string(),
     leaf_hash: byteaColumn,
@@ -511,8 +525,7 @@ const detailRow = z
   .transform(
     (r): DecisionDetail => ({
       ...toListRow(r),
-      actorId: r.actor_id,
-      reviewerId: r.reviewer_id,
+      ...detailColumnsRead.pick(r),
       writer: r.writer,
       canonical: r.canonical,
       statement: JSON.parse(r.canonical) as XapiStatement,
@@ -526,7 +539,7 @@ export async function getDecision(db: Pick<Db, "execute">, id: string): Promise<
   if (!isDecisionId(id)) return null;
   const rows = await queryRows(
     db,
-    sql`select ${LIST_COLUMNS}, d.actor_id, d.reviewer_id, d.writer, d.canonical, e.leaf_hash, e.chain_hash
+    sql`select ${LIST_COLUMNS}, ${detailColumnsRead.select}, d.writer, d.canonical, e.leaf_hash, e.chain_hash
         from decisions d
         join log_entries e on e.log_id = 'decisions' and e.seq = d.seq and e.recorded_at = d.recorded_at
         where d.id = ${id.toLowerCase()}::uuid

@@ -1,5 +1,60 @@
-import { sql } from "drizzle-orm";
-import { bigint, boolean, doublePrecision, index, integer, jsonb, pgTable, primaryKey, text, timestamp, uuid } from "drizzle-orm/pg-core";
+import { sql, type $Type, type NotNull } from "drizzle-orm";
+import {
+  bigint,
+  boolean,
+  doublePrecision,
+  index,
+  integer,
+  jsonb,
+  pgTable,
+  primaryKey,
+  text,
+  timestamp,
+  uuid,
+  type PgBooleanBuilderInitial,
+  type PgDoublePrecisionBuilderInitial,
+  type PgIntegerBuilderInitial,
+  type PgTextBuilderInitial,
+  type PgTimestampBuilderInitial,
+} from "drizzle-orm/pg-core";
+import { DECISION_COLUMN_ENTRIES, type DecisionColumnKey, type DecisionColumnSpec, type DECISION_COLUMNS } from "../../lib/ledger/xapi/decision-columns";
+
+/** The drizzle builder of one catalogue column, typed from its spec so the table's row types stay exact. */
+type BaseBuilder<S extends DecisionColumnSpec> = S["type"] extends "timestamp"
+  ? PgTimestampBuilderInitial<S["column"]>
+  : S["type"] extends "double"
+    ? PgDoublePrecisionBuilderInitial<S["column"]>
+    : S["type"] extends "integer"
+      ? PgIntegerBuilderInitial<S["column"]>
+      : S["type"] extends "boolean"
+        ? PgBooleanBuilderInitial<S["column"]>
+        : S extends { values: readonly (infer V)[] }
+          ? $Type<PgTextBuilderInitial<S["column"], [string, ...string[]]>, V>
+          : PgTextBuilderInitial<S["column"], [string, ...string[]]>;
+type ColumnBuilder<S extends DecisionColumnSpec> = S["nullable"] extends true ? BaseBuilder<S> : NotNull<BaseBuilder<S>>;
+
+type DerivedColumnBuilders = { [K in DecisionColumnKey]: ColumnBuilder<(typeof DECISION_COLUMNS)[K]> };
+
+/** The builder a spec describes (catalogue timestamps are all timestamptz). */
+function columnBuilder(spec: DecisionColumnSpec) {
+  const builder =
+    spec.type === "timestamp"
+      ? timestamp(spec.column, { withTimezone: true })
+      : spec.type === "double"
+        ? doublePrecision(spec.column)
+        : spec.type === "integer"
+          ? integer(spec.column)
+          : spec.type === "boolean"
+            ? boolean(spec.column)
+            : text(spec.column);
+  return spec.nullable ? builder : builder.notNull();
+}
+
+/** The derived columns' builders, from the catalogue (lib/ledger/xapi/decision-columns.ts). */
+function derivedColumns(): DerivedColumnBuilders {
+  // `$type` (the enumerations' narrower type) exists only in the types: no call is needed.
+  return Object.fromEntries(DECISION_COLUMN_ENTRIES.map(([key, spec]) => [key, columnBuilder(spec)])) as DerivedColumnBuilders;
+}
 
 /**
  * Decision records (xAPI statements). Partitioned by month of recorded_at (see the
@@ -8,7 +63,8 @@ import { bigint, boolean, doublePrecision, index, integer, jsonb, pgTable, prima
  *
  * `canonical` holds the exact RFC 8785 bytes that were hashed; `statement` is the same
  * document as jsonb for querying only (jsonb reorders keys, it is never hashed).
- * Everything else is derived from the statement for filtering.
+ * Everything else is derived from the statement for filtering: those columns are the
+ * catalogue's (DECISION_COLUMNS), so the table, the derivation and every read agree.
  */
 export const decisions = pgTable(
   "decisions",
@@ -16,28 +72,11 @@ export const decisions = pgTable(
     seq: bigint("seq", { mode: "number" }).notNull(),
     id: uuid("id").notNull(),
     recordedAt: timestamp("recorded_at", { withTimezone: true }).notNull(),
-    occurredAt: timestamp("occurred_at", { withTimezone: true }).notNull(),
     canonical: text("canonical").notNull(),
     statement: jsonb("statement").notNull(),
     writer: text("writer").notNull(),
-    actorType: text("actor_type").notNull(),
-    actorId: text("actor_id").notNull(),
-    actorName: text("actor_name"),
-    aiSystem: text("ai_system"),
-    modelName: text("model_name"),
-    modelVersion: text("model_version"),
-    verb: text("verb").notNull(),
-    entityType: text("entity_type"),
-    entityId: text("entity_id"),
-    outcome: text("outcome"),
-    confidence: doublePrecision("confidence"),
-    latencyMs: integer("latency_ms"),
-    sessionId: text("session_id"),
-    reviewerId: text("reviewer_id"),
-    reviewerName: text("reviewer_name"),
-    humanReview: text("human_review").notNull(),
-    errorState: boolean("error_state").notNull(),
-    searchText: text("search_text"),
+    // Key order only orders drizzle's own select lists; the table's column order is the migration's.
+    ...derivedColumns(),
   },
   // Explorer indexes (see db/queries/decisions.ts and docs/benchmarks.md "Explorer"). Every
   // filter the explorer offers has an index that yields rows already in the list order

@@ -9,15 +9,16 @@ import { sql } from "drizzle-orm";
 import { Zip, ZipDeflate } from "fflate";
 import { z } from "zod";
 import { queryRows } from "../../db/client";
-import { bigintColumn, byteaColumn, numberColumn, timestampColumn } from "../../db/rows/columns";
+import { decisionColumnsRead, type DecisionColumnsOf } from "../../db/queries/decisions";
+import { bigintColumn, byteaColumn } from "../../db/rows/columns";
 import { nodeHasher, sha256 } from "../hash/node-sha256";
 import { fromBase64, toBase64, toHex, utf8Encode } from "../ledger/bytes";
 import { nodeKey, rangeNodes, type NodeId } from "../ledger/compact-range";
 import { canonicalize } from "../ledger/jcs";
 import type { LogId } from "../ledger/log-id";
 import { assembleProof, inclusionProofPlan, type ProofStep } from "../ledger/merkle";
+import { decisionColumnKeysWith, type ExportColumnKey } from "../ledger/xapi/decision-columns";
 import { deriveDecisionColumns } from "../ledger/xapi/derived-columns";
-import type { DecisionColumns } from "../ledger/xapi/derived-columns";
 import { maskPersonalData, personalDataPointers } from "../ledger/xapi/personal-data";
 import type { XapiStatement } from "../ledger/xapi/types";
 import { readLatestCheckpoint, type CheckpointRecord } from "../ledger-store/create-checkpoint";
@@ -182,13 +183,11 @@ class Entry {
 }
 
 /**
- * What the report needs of a record: the derived columns stored beside it at ingest. Read
- * back from the database, the two enumerations are plain strings.
+ * What the report needs of a record: the derived columns stored beside it at ingest (the
+ * catalogue's `inExport` columns). Read back from the database, the two enumerations are
+ * plain strings: a stored value outside them is reported as it is, not refused.
  */
-type ReportColumns = Pick<
-  DecisionColumns,
-  "occurredAt" | "aiSystem" | "modelName" | "modelVersion" | "verb" | "entityType" | "entityId" | "outcome" | "confidence" | "reviewerName"
-> & { actorType: string; humanReview: string };
+type ReportColumns = DecisionColumnsOf<ExportColumnKey, "date", "text">;
 
 interface StoredRecord extends ReportColumns {
   seq: number;
@@ -197,54 +196,22 @@ interface StoredRecord extends ReportColumns {
   canonical: string;
 }
 
+/** The report's columns as the export reads them: timestamps as Dates, enumerations unchecked (see ReportColumns). */
+const EXPORT_COLUMNS = decisionColumnsRead(decisionColumnKeysWith("inExport"), { timestamps: "date", enumerations: "text" });
+
 /** A decisions row with its log entry, as the export reads it (raw SQL: column types checked per row). */
-const storedRecordRow = z.object({
-  seq: bigintColumn,
-  entry_id: z.string(),
-  leaf_hash: byteaColumn,
-  canonical: z.string(),
-  occurred_at: timestampColumn,
-  actor_type: z.string(),
-  ai_system: z.string().nullable(),
-  model_name: z.string().nullable(),
-  model_version: z.string().nullable(),
-  verb: z.string(),
-  entity_type: z.string().nullable(),
-  entity_id: z.string().nullable(),
-  outcome: z.string().nullable(),
-  confidence: numberColumn.nullable(),
-  human_review: z.string(),
-  reviewer_name: z.string().nullable(),
-});
+const storedRecordRow = z.object({ seq: bigintColumn, entry_id: z.string(), leaf_hash: byteaColumn, canonical: z.string(), ...EXPORT_COLUMNS.shape });
 
 async function readRecords(db: Queryable, seqs: number[]): Promise<StoredRecord[]> {
   const rows = await queryRows(
     db,
-    sql`select e.seq, e.entry_id, e.leaf_hash, d.canonical, d.occurred_at, d.actor_type, d.ai_system, d.model_name, d.model_version,
-               d.verb, d.entity_type, d.entity_id, d.outcome, d.confidence, d.human_review, d.reviewer_name
+    sql`select e.seq, e.entry_id, e.leaf_hash, d.canonical, ${EXPORT_COLUMNS.select}
         from log_entries e join decisions d on d.seq = e.seq and d.recorded_at = e.recorded_at
         where e.log_id = 'decisions' and e.seq = any(${sql.raw(`array[${seqs.join(",")}]::bigint[]`)})
         order by e.seq`,
     storedRecordRow,
   );
-  return rows.map((r) => ({
-    seq: r.seq,
-    id: r.entry_id,
-    leafHash: r.leaf_hash,
-    canonical: r.canonical,
-    occurredAt: r.occurred_at,
-    actorType: r.actor_type,
-    aiSystem: r.ai_system,
-    modelName: r.model_name,
-    modelVersion: r.model_version,
-    verb: r.verb,
-    entityType: r.entity_type,
-    entityId: r.entity_id,
-    outcome: r.outcome,
-    confidence: r.confidence,
-    humanReview: r.human_review,
-    reviewerName: r.reviewer_name,
-  }));
+  return rows.map((r) => ({ seq: r.seq, id: r.entry_id, leafHash: r.leaf_hash, canonical: r.canonical, ...EXPORT_COLUMNS.pick(r) }));
 }
 
 /**

@@ -1,4 +1,5 @@
 import { sql, type SQL } from "drizzle-orm";
+import { DECISION_COLUMN_ENTRIES, type DecisionColumnSpec } from "../../ledger/xapi/decision-columns";
 import { deriveDecisionColumns } from "../../ledger/xapi/derived-columns";
 import type { XapiStatement } from "../../ledger/xapi/types";
 import type { LogId } from "../log-append";
@@ -11,14 +12,15 @@ import type { LogId } from "../log-append";
  * so it is several times slower than the default verification and off by default.
  */
 
-/** Extra columns read with each content row, as text so both drivers return the same thing. */
+/** A catalogue column as text (timestamps as epoch milliseconds), so both drivers return the same thing. */
+function columnAsText({ column, type }: DecisionColumnSpec): string {
+  if (type === "timestamp") return `floor(extract(epoch from ${column}) * 1000)::bigint::text`;
+  return type === "text" ? column : `${column}::text`;
+}
+
+/** Extra columns read with each content row: every catalogue column of a decision as x_<column>, and the access log's. */
 export const DERIVED_SELECT: Record<LogId, SQL> = {
-  decisions: sql`, floor(extract(epoch from occurred_at) * 1000)::bigint::text as x_occurred_at, actor_type as x_actor_type,
-    actor_id as x_actor_id, actor_name as x_actor_name, ai_system as x_ai_system, model_name as x_model_name,
-    model_version as x_model_version, verb as x_verb, entity_type as x_entity_type, entity_id as x_entity_id,
-    outcome as x_outcome, confidence::text as x_confidence, latency_ms::text as x_latency_ms, session_id as x_session_id,
-    reviewer_id as x_reviewer_id, reviewer_name as x_reviewer_name, human_review as x_human_review,
-    error_state::text as x_error_state, search_text as x_search_text`,
+  decisions: sql.raw(DECISION_COLUMN_ENTRIES.map(([, spec]) => `, ${columnAsText(spec)} as x_${spec.column}`).join("")),
   access: sql`, action as x_action, outcome as x_outcome, user_id as x_user_id, user_email as x_user_email, target as x_target, ip as x_ip`,
 };
 
@@ -63,26 +65,30 @@ export function derivedColumnDifferences(logId: LogId, canonical: string, row: R
     same("ip", text(row.x_ip), text(e.ip ?? null));
     return out;
   }
-  const c = deriveDecisionColumns(parsed as XapiStatement);
-  same("occurred_at", text(row.x_occurred_at), Number.isNaN(c.occurredAt.getTime()) ? null : String(c.occurredAt.getTime()));
-  same("actor_type", text(row.x_actor_type), c.actorType);
-  same("actor_id", text(row.x_actor_id), c.actorId);
-  same("actor_name", text(row.x_actor_name), c.actorName);
-  same("ai_system", text(row.x_ai_system), c.aiSystem);
-  same("model_name", text(row.x_model_name), c.modelName);
-  same("model_version", text(row.x_model_version), c.modelVersion);
-  same("verb", text(row.x_verb), c.verb);
-  same("entity_type", text(row.x_entity_type), c.entityType);
-  same("entity_id", text(row.x_entity_id), c.entityId);
-  same("outcome", text(row.x_outcome), c.outcome);
-  // Numbers compare as numbers: float text output need not match JS's shortest form.
-  if (num(row.x_confidence) !== c.confidence) out.push({ column: "confidence", stored: text(row.x_confidence), expected: text(c.confidence) });
-  if (num(row.x_latency_ms) !== c.latencyMs) out.push({ column: "latency_ms", stored: text(row.x_latency_ms), expected: text(c.latencyMs) });
-  same("session_id", text(row.x_session_id), c.sessionId);
-  same("reviewer_id", text(row.x_reviewer_id), c.reviewerId);
-  same("reviewer_name", text(row.x_reviewer_name), c.reviewerName);
-  same("human_review", text(row.x_human_review), c.humanReview);
-  same("error_state", bool(row.x_error_state), String(c.errorState));
-  same("search_text", text(row.x_search_text), c.searchText);
+  const derived = deriveDecisionColumns(parsed as XapiStatement);
+  for (const [key, spec] of DECISION_COLUMN_ENTRIES) {
+    const difference = columnDifference(spec, row[`x_${spec.column}`], derived[key]);
+    if (difference) out.push(difference);
+  }
   return out;
+}
+
+/** A stored catalogue column (as DERIVED_SELECT reads it) against its derived value, compared in the form of its type. */
+function columnDifference(spec: DecisionColumnSpec, stored: unknown, expected: unknown): ColumnDifference | null {
+  const { column } = spec;
+  const differs = (s: string | null, e: string | null) => (s === e ? null : { column, stored: s, expected: e });
+  switch (spec.type) {
+    case "timestamp": {
+      const ms = (expected as Date).getTime();
+      return differs(text(stored), Number.isNaN(ms) ? null : String(ms));
+    }
+    case "double":
+    case "integer":
+      // Numbers compare as numbers: float text output need not match JS's shortest form.
+      return num(stored) === expected ? null : { column, stored: text(stored), expected: text(expected) };
+    case "boolean":
+      return differs(bool(stored), String(expected));
+    case "text":
+      return differs(text(stored), text(expected));
+  }
 }

@@ -4,34 +4,16 @@
  * column can always be recomputed from the hashed record and checked.
  */
 import { escapePointerToken } from "../json-pointer";
-import { decisionRoles, type ActorType, type HumanReview } from "./actor-type";
+import { decisionRoles } from "./actor-type";
+import type { DecisionColumns } from "./decision-columns";
 import { personalDataPointers } from "./personal-data";
 import { contextExtension, isRecord, nonEmptyString } from "./read-statement";
 import { parseRfc3339 } from "./syntax";
 import type { LanguageMap, XapiActivity, XapiActor, XapiAgentObject, XapiGroup, XapiObject, XapiStatement, XapiVerb } from "./types";
 import { EXT } from "./vocabulary";
 
-export interface DecisionColumns {
-  occurredAt: Date;
-  actorType: ActorType;
-  actorId: string;
-  actorName: string | null;
-  aiSystem: string | null;
-  modelName: string | null;
-  modelVersion: string | null;
-  verb: string;
-  entityType: string | null;
-  entityId: string | null;
-  outcome: string | null;
-  confidence: number | null;
-  latencyMs: number | null;
-  sessionId: string | null;
-  reviewerId: string | null;
-  reviewerName: string | null;
-  humanReview: HumanReview;
-  errorState: boolean;
-  searchText: string;
-}
+// The columns and their types are the catalogue's (decision-columns.ts); this module derives them.
+export type { DecisionColumns } from "./decision-columns";
 
 /** The IFI as one string: "mbox:mailto:…", "mbox_sha1sum:…", "openid:…", "account:<homePage>|<name>", "group:[…]". */
 export function agentIdOf(a: XapiActor): string {
