@@ -115,8 +115,3 @@ export class RowShapeError extends Error {
     this.name = "RowShapeError";
   }
 }
-
-/** @deprecated Casts instead of checking; being replaced by queryRows(db, query, schema). */
-export async function queryRowsUnchecked<T = Record<string, unknown>>(db: Pick<Db, "execute">, query: SQL): Promise<T[]> {
-  return (await rawRows(db, query)) as T[];
-}

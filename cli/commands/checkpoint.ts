@@ -1,11 +1,10 @@
 import { toBase64 } from "../../lib/ledger/bytes";
 import { appendAccessEvent } from "../../lib/ledger-store/append-access-event";
-import { createCheckpoint, originOf } from "../../lib/ledger-store/create-checkpoint";
-import type { LogId } from "../../lib/ledger-store/log-append";
+import { checkpointNow } from "../../lib/ledger-store/create-checkpoint";
+import { LOG_IDS, type LogId } from "../../lib/ledger/log-id";
+import { accessEventUser } from "../../lib/services/users";
 import { defineCommand, oneOf, parseCommandArgs } from "../command";
 import { loadSigner, resolveActor, withLedger } from "../lib/ledger";
-
-const LOGS = ["decisions", "access"] as const satisfies readonly LogId[];
 
 export default defineCommand({
   name: "checkpoint",
@@ -25,13 +24,13 @@ checkpoint (that checkpoint is printed) or that is empty. The server also signs 
 Refuses (exit 1) to sign a tree that is inconsistent with an earlier checkpoint.`,
   async run(args, ctx) {
     const { values } = parseCommandArgs(args, { log: { type: "string" }, as: { type: "string" }, json: { type: "boolean" } });
-    const logs = values.log ? [oneOf("log", values.log, LOGS)] : [...LOGS];
+    const logs = values.log ? [oneOf("log", values.log, LOG_IDS)] : [...LOG_IDS];
     const results = await withLedger(ctx.env, async ({ db, config }) => {
       const actor = await resolveActor(db, values.as);
       const { signer, externalStore } = await loadSigner(config, (t) => ctx.stderr.write(t));
       const out: { log: LogId; treeSize: number; rootHash: string | null; created: boolean; signedNote: string | null }[] = [];
       for (const log of logs) {
-        const r = await createCheckpoint(db, { logId: log, origin: originOf(config.LEDGER_ORIGIN, log), signer, externalStore });
+        const r = await checkpointNow({ db, origin: config.LEDGER_ORIGIN, signer, externalStore }, log);
         out.push(
           r
             ? { log, treeSize: r.checkpoint.treeSize, rootHash: toBase64(r.checkpoint.rootHash), created: r.created, signedNote: r.checkpoint.signedNote }
@@ -41,7 +40,7 @@ Refuses (exit 1) to sign a tree that is inconsistent with an earlier checkpoint.
       await appendAccessEvent(db, {
         action: "checkpoint.create",
         outcome: "success",
-        user: { id: actor.id ?? undefined, email: actor.email, role: actor.role ?? undefined },
+        user: accessEventUser(actor),
         target: out.map((r) => `${r.log}@${r.treeSize}`).join(", "),
         details: { via: "cli", checkpoints: out.map(({ signedNote: _n, ...rest }) => rest) },
         userAgent: actor.userAgent,

@@ -1,8 +1,9 @@
 import { migrateDatabase, openDatabase } from "../../db/client";
+import { appliedMigrationCount } from "../../db/migrations";
 import { loadConfig } from "../../lib/server/config";
 import path from "node:path";
 import { defineCommand, parseCommandArgs } from "../command";
-import { appliedMigrations, committedMigrations } from "../lib/ledger";
+import { committedMigrations } from "../lib/ledger";
 
 export default defineCommand({
   name: "migrate",
@@ -22,9 +23,9 @@ the server's role may not run DDL.`,
     const expected = committedMigrations();
     const database = await openDatabase({ url: config.DATABASE_URL, dataDir: path.resolve(config.DATA_DIR, "pglite") });
     try {
-      const before = await appliedMigrations(database.db);
+      const before = await appliedMigrationCount(database.db);
       await migrateDatabase(database);
-      const after = await appliedMigrations(database.db);
+      const after = await appliedMigrationCount(database.db);
       ctx.stdout.write(
         after > before
           ? `Applied ${after - before} migration(s) to ${database.location}; it now has all ${expected}.\n`

@@ -1,16 +1,16 @@
 import { existsSync, readFileSync } from "node:fs";
-import path from "node:path";
-import { formatVerifierKey, parseSignerKey } from "../../lib/ledger/signed-note";
 import { appendAccessEvent } from "../../lib/ledger-store/append-access-event";
-import { DirectoryCheckpointStore } from "../../lib/ledger-store/checkpoint-store";
-import type { LogId } from "../../lib/ledger-store/log-append";
+import { originOf } from "../../lib/ledger-store/create-checkpoint";
+import { LOG_IDS, type LogId } from "../../lib/ledger/log-id";
 import { formatDatabaseReport } from "../../lib/ledger/verify/format-report";
 import { verifyLog, type DatabaseVerificationReport, type VerificationProgress, type VerificationReport } from "../../lib/ledger-store/verify/verify-database";
 import type { ServerConfig } from "../../lib/server/config";
+import { configuredCheckpointStore, readConfiguredSignerKey, verifierKeyOf } from "../../lib/server/signing-key";
+import { accessEventUser } from "../../lib/services/users";
 import { CliError, defineCommand, EXIT, oneOf, parseCommandArgs, UsageError } from "../command";
 import { resolveActor, withLedger } from "../lib/ledger";
 
-const LOG_CHOICES = ["decisions", "access", "all"] as const;
+const LOG_CHOICES = [...LOG_IDS, "all"] as const;
 
 /** Failures to reach or open the database are exit code 2, like usage errors: nothing was verified. */
 const CANNOT_START = new Set(["DatabaseUnavailableError", "ConfigError", "NotMigratedError"]);
@@ -21,22 +21,10 @@ function wholeNumber(flag: string, value: string | undefined): number | undefine
   return Number(value);
 }
 
-/**
- * The verifier key of the configured signing key (LEDGER_SIGNING_KEY, LEDGER_SIGNING_KEY_FILE,
- * else DATA_DIR/signing-key). Never generates one: a verifier must not invent its trust anchor.
- */
+/** The verifier key of the configured signing key; never generates one: a verifier must not invent its trust anchor. */
 async function configuredVerifierKey(config: ServerConfig): Promise<string | null> {
-  let signerKey = config.LEDGER_SIGNING_KEY;
-  if (!signerKey && config.LEDGER_SIGNING_KEY_FILE && existsSync(config.LEDGER_SIGNING_KEY_FILE)) {
-    signerKey = readFileSync(config.LEDGER_SIGNING_KEY_FILE, "utf8").trim();
-  }
-  if (!signerKey) {
-    const file = path.resolve(config.DATA_DIR, "signing-key");
-    if (existsSync(file)) signerKey = readFileSync(file, "utf8").trim();
-  }
-  if (!signerKey) return null;
-  const parsed = await parseSignerKey(signerKey);
-  return formatVerifierKey(parsed.name, parsed.publicKey);
+  const signerKey = readConfiguredSignerKey(config, { missingKeyFileOk: true });
+  return signerKey ? verifierKeyOf(signerKey) : null;
 }
 
 function readKey(value: string): string {
@@ -93,7 +81,7 @@ database cannot be opened.`,
       throw new UsageError("--from/--to select seqs of one log: add --log decisions or --log access");
     }
     if (fromSeq !== undefined && toSeq !== undefined && toSeq < fromSeq) throw new UsageError("--to must not be smaller than --from");
-    const logs: LogId[] = choice === "all" ? ["decisions", "access"] : [choice];
+    const logs: LogId[] = choice === "all" ? [...LOG_IDS] : [choice];
     const explicitKeys = (values.key ?? []).map(readKey);
 
     const isTty = Boolean((ctx.stderr as { isTTY?: boolean }).isTTY);
@@ -118,7 +106,7 @@ database cannot be opened.`,
         }
         const externalStore = values["no-external"]
           ? undefined
-          : new DirectoryCheckpointStore(path.resolve(config.CHECKPOINT_DIR ?? path.join(config.DATA_DIR, "checkpoints")));
+          : configuredCheckpointStore(config);
         const started = performance.now();
         const reports: VerificationReport[] = [];
         for (const logId of logs) {
@@ -130,7 +118,7 @@ database cannot be opened.`,
                 toSeq,
                 verifierKeys,
                 externalStore,
-                origin: `${config.LEDGER_ORIGIN}/${logId}`,
+                origin: originOf(config.LEDGER_ORIGIN, logId),
                 onProgress,
                 checkDerivedColumns: values.deep === true,
               }),
@@ -147,7 +135,7 @@ database cannot be opened.`,
           await appendAccessEvent(db, {
             action: "integrity.verify",
             outcome: "success",
-            user: { id: actor.id ?? undefined, email: actor.email, role: actor.role ?? undefined },
+            user: accessEventUser(actor),
             target: reports.map((r) => (r.range ? `${r.logId}:${r.range.fromSeq}-${r.range.toSeq}` : `${r.logId}:empty`)).join(", "),
             details: {
               via: "cli",

@@ -1,16 +1,13 @@
-import { existsSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync } from "node:fs";
 import { hostname, userInfo } from "node:os";
 import path from "node:path";
-import { sql } from "drizzle-orm";
-import { z } from "zod";
-import { MIGRATIONS_FOLDER, migrateDatabase, openDatabase, queryRows, type Database, type Db } from "../../db/client";
-import { bigintColumn } from "../../db/rows/columns";
+import { migrateDatabase, openDatabase, type Database, type Db } from "../../db/client";
+import { committedMigrationCount, isMigrated, migrationJournalFile, NotMigratedError } from "../../db/migrations";
 import { getUserByEmail } from "../../db/queries/users";
-import { formatVerifierKey, generateSignerKey, parseSignerKey } from "../../lib/ledger/signed-note";
-import { DirectoryCheckpointStore, type ExternalCheckpointStore } from "../../lib/ledger-store/checkpoint-store";
+import type { ExternalCheckpointStore } from "../../lib/ledger-store/checkpoint-store";
 import type { CheckpointSigner } from "../../lib/ledger-store/create-checkpoint";
 import { loadConfig, type ServerConfig } from "../../lib/server/config";
-import { NotMigratedError } from "../../lib/server/runtime";
+import { configuredCheckpointStore, loadOrCreateSigner } from "../../lib/server/signing-key";
 import type { ServiceActor } from "../../lib/services/users";
 import { CliError } from "../command";
 
@@ -26,25 +23,13 @@ export interface CliLedger {
   close(): Promise<void>;
 }
 
-/** Number of committed migrations (drizzle/meta/_journal.json). */
+/** Number of committed migrations (drizzle/meta/_journal.json), or a CliError saying where to run from. */
 export function committedMigrations(): number {
-  const file = path.join(MIGRATIONS_FOLDER, "meta", "_journal.json");
+  const file = migrationJournalFile();
   if (!existsSync(file)) {
     throw new CliError(`cannot find ${file}: run decision-ledger from the root of a Decision Ledger checkout`);
   }
-  return (JSON.parse(readFileSync(file, "utf8")) as { entries: unknown[] }).entries.length;
-}
-
-const countRow = z.object({ n: bigintColumn });
-
-/** Number of migrations applied to the database (0 when it has never been migrated). */
-export async function appliedMigrations(db: Db): Promise<number> {
-  try {
-    const rows = await queryRows(db, sql`select count(*) as n from drizzle.__drizzle_migrations`, countRow);
-    return rows[0]?.n ?? 0;
-  } catch {
-    return 0;
-  }
+  return committedMigrationCount();
 }
 
 /**
@@ -59,7 +44,7 @@ export async function openLedger(env: Record<string, string | undefined>, opts: 
   try {
     if (opts.migrate ?? (database.kind === "pglite" || config.AUTO_MIGRATE)) {
       await migrateDatabase(database);
-    } else if ((await appliedMigrations(database.db)) < expected) {
+    } else if (!(await isMigrated(database.db, expected))) {
       throw new NotMigratedError(database.location);
     }
   } catch (error) {
@@ -84,35 +69,15 @@ export async function withLedger<T>(
 }
 
 /**
- * The checkpoint signer the server uses, from the same places in the same order:
- * LEDGER_SIGNING_KEY, LEDGER_SIGNING_KEY_FILE, else DATA_DIR/signing-key. When none exists
- * yet (the server never ran), one is generated into DATA_DIR exactly as the server would.
+ * The checkpoint signer and external store the server uses (lib/server/signing-key.ts). When
+ * no key exists yet (the server never ran), one is generated into DATA_DIR as the server would.
  */
 export async function loadSigner(
   config: ServerConfig,
   warn: (text: string) => void,
 ): Promise<{ signer: CheckpointSigner; verifierKey: string; externalStore: ExternalCheckpointStore }> {
-  let signerKey = config.LEDGER_SIGNING_KEY;
-  if (!signerKey && config.LEDGER_SIGNING_KEY_FILE) signerKey = readFileSync(config.LEDGER_SIGNING_KEY_FILE, "utf8").trim();
-  if (!signerKey) {
-    const file = path.resolve(config.DATA_DIR, "signing-key");
-    if (existsSync(file)) signerKey = readFileSync(file, "utf8").trim();
-    if (!signerKey) {
-      const generated = await generateSignerKey(config.LEDGER_ORIGIN);
-      signerKey = generated.signerKey;
-      writeFileSync(file, signerKey + "\n", { mode: 0o600, flag: "wx" });
-      warn(
-        `WARNING: generated a checkpoint signing key in ${file} (demo only: in production set LEDGER_SIGNING_KEY_FILE). ` +
-          `Verifier key: ${generated.verifierKey}\n`,
-      );
-    }
-  }
-  const parsed = await parseSignerKey(signerKey);
-  return {
-    signer: { signerKey },
-    verifierKey: await formatVerifierKey(parsed.name, parsed.publicKey),
-    externalStore: new DirectoryCheckpointStore(path.resolve(config.CHECKPOINT_DIR ?? path.join(config.DATA_DIR, "checkpoints"))),
-  };
+  const { signer, verifierKey } = await loadOrCreateSigner(config, (text) => warn(text + "\n"));
+  return { signer, verifierKey, externalStore: configuredCheckpointStore(config) };
 }
 
 /** The operating-system account running the command, recorded as the user agent of CLI access-log entries. */

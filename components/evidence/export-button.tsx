@@ -5,6 +5,7 @@ import { useQueryStates } from "nuqs";
 import { useEffect, useId, useRef, useState } from "react";
 import { Alert } from "@/components/ui/alert";
 import { Button, buttonClasses } from "@/components/ui/button";
+import { ProgressBar, progressPercent } from "@/components/ui/progress-bar";
 import { formatBytes, type ExportView } from "@/lib/evidence/export-view";
 import { decisionsSearchParams, serializeDecisionsSearchParams } from "@/lib/search-params/decisions";
 
@@ -137,22 +138,13 @@ function ExportChoice({
 
 /** A started export: its progress while it runs, then the download or what went wrong. */
 function ExportJobStatus({ job }: { job: ExportView }) {
-  const percent = job.recordsTotal ? Math.min(100, Math.floor((job.recordsDone / job.recordsTotal) * 100)) : job.status === "ready" ? 100 : 0;
+  const percent = progressPercent(job.recordsDone, job.recordsTotal, job.status === "ready");
   return (
     <div className="space-y-2" data-testid="export-status" data-status={job.status}>
       <p className="text-slate-700">{job.description}</p>
       {!job.finished ? (
         <>
-          <div
-            role="progressbar"
-            aria-label="Export progress"
-            aria-valuemin={0}
-            aria-valuemax={100}
-            aria-valuenow={percent}
-            className="h-2.5 w-full overflow-hidden rounded-full bg-slate-200"
-          >
-            <div className="h-full rounded-full bg-sky-600 transition-[width]" style={{ width: `${percent}%` }} />
-          </div>
+          <ProgressBar label="Export progress" percent={percent} className="h-2.5" />
           <p className="text-slate-600" aria-live="polite">
             {job.status === "queued"
               ? "Waiting to start…"

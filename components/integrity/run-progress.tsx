@@ -4,6 +4,7 @@ import Link from "next/link";
 import { useRouter } from "next/navigation";
 import { useEffect, useRef, useState } from "react";
 import { Alert } from "@/components/ui/alert";
+import { ProgressBar, progressPercent } from "@/components/ui/progress-bar";
 import type { RunView } from "@/lib/integrity/run-view";
 import { failureDescription, failureTitle, formatDuration, LOG_LABELS, nf } from "./format";
 
@@ -61,7 +62,7 @@ export function RunProgress({
 
   if (!run) return <p className="text-sm text-slate-600">Starting…</p>;
   const total = run.recordsTotal ?? 0;
-  const percent = total > 0 ? Math.min(100, Math.floor((run.recordsChecked / total) * 100)) : run.finished ? 100 : 0;
+  const percent = progressPercent(run.recordsChecked, total, run.finished);
 
   return (
     <div className="space-y-3" data-testid="verification-progress" data-status={run.status}>
@@ -71,16 +72,7 @@ export function RunProgress({
             <span>{run.status === "queued" ? "Waiting for the verifier to start…" : "Checking every record and checkpoint…"}</span>
             <span className="font-medium tabular-nums">{percent}%</span>
           </div>
-          <div
-            role="progressbar"
-            aria-label="Verification progress"
-            aria-valuemin={0}
-            aria-valuemax={100}
-            aria-valuenow={percent}
-            className="h-3 w-full overflow-hidden rounded-full bg-slate-200"
-          >
-            <div className="h-full rounded-full bg-sky-600 transition-[width] duration-500" style={{ width: `${percent}%` }} />
-          </div>
+          <ProgressBar label="Verification progress" percent={percent} className="h-3" fillClassName="duration-500" />
           <p className="text-sm text-slate-600 tabular-nums" aria-live="polite">
             {nf(run.recordsChecked)} of {total > 0 ? nf(total) : "…"} records checked
             {run.recordsPerSecond ? ` · ${nf(Math.round(run.recordsPerSecond))} records per second` : ""}

@@ -1,6 +1,7 @@
 import { randomUUID } from "node:crypto";
 import { z } from "zod";
 import type { Db } from "../../db/client";
+import { LOG_IDS } from "../ledger/log-id";
 import { readLatestCheckpoint } from "../ledger-store/create-checkpoint";
 import { ApiError, errorResponse, internalErrorResponse } from "./errors";
 
@@ -9,8 +10,6 @@ import { ApiError, errorResponse, internalErrorResponse } from "./errors";
  * of each log. Both are public by design (C2SP tlog-checkpoint): a checkpoint is only worth
  * something if outsiders keep copies and can check later ones against it.
  */
-
-export const PUBLISHED_LOGS = ["decisions", "access"] as const;
 
 const TEXT = "text/plain; charset=utf-8";
 
@@ -29,7 +28,7 @@ export function createVerifierKeyHandler(deps: { getVerifierKey: () => Promise<s
 }
 
 const checkpointQuery = z.object({
-  log: z.enum(PUBLISHED_LOGS, { error: `log must be one of: ${PUBLISHED_LOGS.join(", ")}` }).default("decisions"),
+  log: z.enum(LOG_IDS, { error: `log must be one of: ${LOG_IDS.join(", ")}` }).default("decisions"),
 });
 
 /**

@@ -5,10 +5,12 @@ import { readLogSize } from "../../db/queries/log-entries";
 import { getUserByEmail } from "../../db/queries/users";
 import type { Role } from "../auth/permissions";
 import { aiSystemIris } from "../ledger/xapi/actor-type";
+import { LOG_IDS } from "../ledger/log-id";
 import { parseRfc3339 } from "../ledger/xapi/syntax";
 import type { XapiStatement } from "../ledger/xapi/types";
 import { appendDecisions } from "../ledger-store/append-decisions";
-import { checkpointNow, LOGS, type Runtime } from "../server/runtime-context";
+import { checkpointNow } from "../ledger-store/create-checkpoint";
+import type { Runtime } from "../server/runtime-context";
 import { createApiKey, verifyApiKey } from "../services/api-keys";
 import { createUser, type ServiceActor } from "../services/users";
 import { DEMO_AI_SYSTEMS, generateDemoStatements } from "./generate-demo-statements";
@@ -279,7 +281,7 @@ export async function seedDemoIfEmpty(runtime: Runtime, options: SeedOptions = {
     status = { state: "running", stored, total: plan.count };
   };
   const checkpointAll = async () => {
-    for (const logId of LOGS) await checkpointNow(runtime, logId);
+    for (const logId of LOG_IDS) await checkpointNow(runtime, logId);
   };
 
   const foreground = Math.min(options.foregroundBatches ?? 1, batches.length);

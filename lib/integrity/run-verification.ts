@@ -5,8 +5,9 @@ import type { RunFailureSummary } from "../../db/queries/verification-runs";
 import { verificationRuns } from "../../db/schema";
 import { appendAccessEvent } from "../ledger-store/append-access-event";
 import type { ExternalCheckpointStore } from "../ledger-store/checkpoint-store";
+import { originOf } from "../ledger-store/create-checkpoint";
 import { verifyLog } from "../ledger-store/verify/verify-database";
-import type { LogId } from "../ledger/log-id";
+import { isLogId, type LogId } from "../ledger/log-id";
 import type { VerificationProgress, VerificationReport } from "../ledger/verify/report";
 
 export interface VerificationDeps {
@@ -33,7 +34,7 @@ export async function runVerificationJob(deps: VerificationDeps, runId: string, 
   const { db } = deps;
   const [run] = await db.select().from(verificationRuns).where(eq(verificationRuns.id, runId)).limit(1);
   if (!run) return;
-  const logIds = run.logIds.filter((l): l is LogId => l === "decisions" || l === "access");
+  const logIds = run.logIds.filter(isLogId);
   const progress = new RunProgress(db, runId, await recordsToCheck(db, run, logIds));
   try {
     const reports = await verifyEachLog(deps, run, logIds, progress, signal);
@@ -70,7 +71,7 @@ async function verifyEachLog(deps: VerificationDeps, run: RunRow, logIds: LogId[
       ...requestedRange(run, logId),
       verifierKeys: [deps.verifierKey],
       externalStore: deps.externalStore,
-      origin: `${deps.origin}/${logId}`,
+      origin: originOf(deps.origin, logId),
       signal,
       onProgress: (p) => progress.update(logId, p),
     });

@@ -147,3 +147,22 @@ export async function createCheckpoint(
     return { checkpoint: { logId: opts.logId, treeSize: head.size, rootHash: root, keyId: `${keyName}+${keyId}`, signedNote, createdAt }, created: true };
   });
 }
+
+/** What signing a log's checkpoint takes from a deployment (a server Runtime, the evidence exporter's deps). */
+export interface CheckpointingDeployment {
+  db: Db;
+  /** Deployment origin (LEDGER_ORIGIN); the log's checkpoint origin is originOf(origin, logId). */
+  origin: string;
+  signer: CheckpointSigner;
+  externalStore: ExternalCheckpointStore;
+}
+
+/** Signs a checkpoint of `logId` now if it grew (createCheckpoint); returns null for an empty log. */
+export async function checkpointNow(deployment: CheckpointingDeployment, logId: LogId) {
+  return createCheckpoint(deployment.db, {
+    logId,
+    origin: originOf(deployment.origin, logId),
+    signer: deployment.signer,
+    externalStore: deployment.externalStore,
+  });
+}

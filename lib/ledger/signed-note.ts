@@ -103,16 +103,21 @@ function decodeKeyMaterial(b64: string, what: string): Uint8Array {
   return raw.slice(1);
 }
 
+/** The fields of `<name>+<hex keyid>+<base64(0x01 || key)>`, checked one by one (`what` names the string in errors). */
+function parseKeyFields(text: string, what: "verifier key" | "signer key"): { name: string; id: Uint8Array; key: Uint8Array } {
+  // Split on the first two '+' only: base64 may itself contain '+'.
+  const a = text.indexOf("+");
+  const b = a < 0 ? -1 : text.indexOf("+", a + 1);
+  if (b < 0) throw new NoteError(`malformed ${what}`);
+  const name = text.slice(0, a);
+  assertKeyName(name);
+  const id = parseKeyIdHex(text.slice(a + 1, b), what);
+  return { name, id, key: decodeKeyMaterial(text.slice(b + 1), what) };
+}
+
 /** Parses `<name>+<hex keyid>+<base64(0x01 || pub)>` and checks the key ID. */
 export async function parseVerifierKey(vkey: string): Promise<VerifierKey> {
-  // Split on the first two '+' only: base64 may itself contain '+'.
-  const a = vkey.indexOf("+");
-  const b = a < 0 ? -1 : vkey.indexOf("+", a + 1);
-  if (b < 0) throw new NoteError("malformed verifier key");
-  const name = vkey.slice(0, a);
-  assertKeyName(name);
-  const id = parseKeyIdHex(vkey.slice(a + 1, b), "verifier key");
-  const publicKey = decodeKeyMaterial(vkey.slice(b + 1), "verifier key");
+  const { name, id, key: publicKey } = parseKeyFields(vkey, "verifier key");
   if (!bytesEqual(id, await keyId(name, publicKey))) throw new NoteError("verifier key: key ID does not match the key");
   return { name, keyId: id, publicKey };
 }
@@ -145,14 +150,7 @@ export async function formatSignerKey(name: string, seed: Uint8Array): Promise<s
 export async function parseSignerKey(skey: string): Promise<SignerKey> {
   const prefix = "PRIVATE+KEY+";
   if (!skey.startsWith(prefix)) throw new NoteError("malformed signer key");
-  const rest = skey.slice(prefix.length);
-  const a = rest.indexOf("+");
-  const b = a < 0 ? -1 : rest.indexOf("+", a + 1);
-  if (b < 0) throw new NoteError("malformed signer key");
-  const name = rest.slice(0, a);
-  assertKeyName(name);
-  const id = parseKeyIdHex(rest.slice(a + 1, b), "signer key");
-  const seed = decodeKeyMaterial(rest.slice(b + 1), "signer key");
+  const { name, id, key: seed } = parseKeyFields(skey.slice(prefix.length), "signer key");
   // The ID commits to the public key, which only exists after derivation; a
   // mismatch means the string was assembled from parts of different keys.
   const publicKey = await publicKeyFromSeed(seed);

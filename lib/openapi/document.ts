@@ -1,8 +1,8 @@
 import { z } from "zod";
 import { API_ERROR_CODES, type ApiErrorCode } from "../api/errors";
 import { INGEST_LIMITS, INGEST_SCOPE, XAPI_VERSION } from "../api/limits";
-import { PUBLISHED_LOGS } from "../api/published";
 import { ruleFor, type HttpMethod } from "../auth/route-rules";
+import { LOG_IDS } from "../ledger/log-id";
 import { PROFILE_EXAMPLES } from "../ledger/profile-examples";
 import { xapiStatementSchema } from "../ledger/xapi/schema";
 import { DASHBOARD_PATHS } from "./dashboard-paths";
@@ -243,7 +243,7 @@ function verificationPaths(): Record<string, Json> {
             in: "query",
             required: false,
             description: "Which log: `decisions` (the ingest API's records, default) or `access` (the dashboard's access log).",
-            schema: { type: "string", enum: [...PUBLISHED_LOGS], default: "decisions" },
+            schema: { type: "string", enum: [...LOG_IDS], default: "decisions" },
           },
         ],
         responses: {
@@ -251,7 +251,7 @@ function verificationPaths(): Record<string, Json> {
             description: "The signed checkpoint note.",
             headers: {
               "X-Request-Id": { $ref: "#/components/headers/RequestId" },
-              "X-Log": { description: "The log of this checkpoint.", schema: { type: "string", enum: [...PUBLISHED_LOGS] } },
+              "X-Log": { description: "The log of this checkpoint.", schema: { type: "string", enum: [...LOG_IDS] } },
               "X-Tree-Size": { description: "Number of records the checkpoint covers.", schema: { type: "integer", minimum: 1 } },
               "X-Checkpoint-Created-At": { description: "When it was signed (RFC 3339).", schema: { type: "string", format: "date-time" } },
             },

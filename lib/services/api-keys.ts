@@ -5,7 +5,7 @@ import type { Db } from "../../db/client";
 import { getApiKey, getApiKeyBySecretHash, type ApiKeyRecord } from "../../db/queries/api-keys";
 import { apiKeys } from "../../db/schema";
 import { appendAccessEvent } from "../ledger-store/append-access-event";
-import { ServiceInputError, type ServiceActor } from "./users";
+import { accessEventUser, ServiceInputError, type ServiceActor } from "./users";
 
 /** Scopes a key may have. `ingest`: may append decision records through the ingest API. */
 export const API_KEY_SCOPES = ["ingest"] as const;
@@ -42,7 +42,7 @@ export const createApiKeyInput = z.object({
 });
 
 function actorEntry(actor: ServiceActor | undefined, fallbackEmail: string) {
-  return actor ? { id: actor.id ?? undefined, email: actor.email, role: actor.role ?? undefined } : { email: fallbackEmail };
+  return actor ? accessEventUser(actor) : { email: fallbackEmail };
 }
 
 function snapshot(k: ApiKeyRecord) {

@@ -15,10 +15,9 @@ import {
 } from "../evidence/selection";
 import { fileSink, writeEvidenceBundle, type BundleLedger, type WriteBundleResult } from "../evidence/write-bundle";
 import { appendAccessEvent } from "../ledger-store/append-access-event";
-import type { ExternalCheckpointStore } from "../ledger-store/checkpoint-store";
-import { createCheckpoint, originOf, type CheckpointSigner } from "../ledger-store/create-checkpoint";
+import { checkpointNow, type CheckpointingDeployment } from "../ledger-store/create-checkpoint";
 import type { LogId } from "../ledger/log-id";
-import { ServiceInputError, type ServiceActor } from "./users";
+import { accessEventUser, ServiceInputError, type ServiceActor } from "./users";
 
 /**
  * Evidence exports: requested from the decisions list (a background job that writes
@@ -31,12 +30,8 @@ import { ServiceInputError, type ServiceActor } from "./users";
 export type EvidenceActor = ServiceActor & { id: string; name: string; role: string };
 
 /** What exporting needs from the deployment (a Runtime has all of it). */
-export interface EvidenceDeps {
-  db: Db;
-  origin: string;
+export interface EvidenceDeps extends CheckpointingDeployment {
   verifierKey: string;
-  signer: CheckpointSigner;
-  externalStore: ExternalCheckpointStore;
   /** Where finished bundles are kept (DATA_DIR/exports). */
   exportsDir: string;
 }
@@ -51,19 +46,9 @@ function bundleLedger(deps: EvidenceDeps): BundleLedger {
     deployment: deps.origin,
     verifierKey: deps.verifierKey,
     async signCheckpoint(logId: LogId) {
-      const r = await createCheckpoint(deps.db, {
-        logId,
-        origin: originOf(deps.origin, logId),
-        signer: deps.signer,
-        externalStore: deps.externalStore,
-      });
-      return r?.checkpoint ?? null;
+      return (await checkpointNow(deps, logId))?.checkpoint ?? null;
     },
   };
-}
-
-function actorEntry(a: EvidenceActor) {
-  return { id: a.id, email: a.email, role: a.role };
 }
 
 function assertMayExport(actor: EvidenceActor): void {
@@ -109,7 +94,7 @@ export async function requestEvidenceExport(db: Db, input: { selection: unknown;
       {
         action: "evidence.export",
         outcome: "success",
-        user: actorEntry(actor),
+        user: accessEventUser(actor),
         target: row!.id,
         details: {
           phase: "requested",
@@ -171,7 +156,7 @@ export async function writeEvidenceExport(
             {
               action: "evidence.export",
               outcome: "success",
-              user: actorEntry(input.actor),
+              user: accessEventUser(input.actor),
               target: summary.bundleId,
               details: {
                 phase: "completed",
@@ -272,7 +257,7 @@ export async function runEvidenceExportJob(deps: EvidenceDeps, id: string, signa
         {
           action: "evidence.export",
           outcome: "failure",
-          user: actorEntry(actor),
+          user: accessEventUser(actor),
           target: id,
           details: { phase: "failed", exportId: id, error: message.slice(0, 500) },
         },
@@ -305,7 +290,7 @@ export async function recordEvidenceDownload(
   await appendAccessEvent(deps.db, {
     action: "evidence.download",
     outcome: "success",
-    user: actorEntry(input.actor),
+    user: accessEventUser(input.actor),
     target: record.id,
     details: { exportId: record.id, manifestSha256: record.manifestSha256, recordCount: record.recordsTotal, bytes: record.fileSize },
     ip: input.actor.ip,

@@ -5,7 +5,7 @@ import { roleHas } from "../auth/permissions";
 import { appendAccessEvent } from "../ledger-store/append-access-event";
 import { maskPersonalData, PERSONAL_DATA_MASK, personalDataPointers } from "../ledger/xapi/personal-data";
 import type { XapiStatement } from "../ledger/xapi/types";
-import { ServiceInputError, type ServiceActor } from "./users";
+import { accessEventUser, ServiceInputError, type ServiceActor } from "./users";
 
 /**
  * Personal data in decision records. Everything here runs on the server: a viewer who has
@@ -99,7 +99,7 @@ export async function revealPersonalData(db: Db, input: { request: unknown; acto
       {
         action: "decisions.reveal_personal_data",
         outcome: "success",
-        user: { id: input.actor.id ?? undefined, email: input.actor.email, role: input.actor.role },
+        user: accessEventUser(input.actor),
         target: detail.id,
         details: { reason, pointers, seq: detail.seq },
         ip: input.actor.ip ?? null,

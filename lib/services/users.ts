@@ -96,7 +96,8 @@ export function generatePassword(length = 20): string {
   return out;
 }
 
-function actorEntry(actor: ServiceActor) {
+/** Who did it, as the access log's `user` records it: an id or role the actor lacks is left out. */
+export function accessEventUser(actor: ServiceActor): { id?: string; email: string; role?: string } {
   return { id: actor.id ?? undefined, email: actor.email, role: actor.role ?? undefined };
 }
 
@@ -135,7 +136,7 @@ export async function createUser(
         {
           action: "users.create",
           outcome: "success",
-          user: actorEntry(input.actor),
+          user: accessEventUser(input.actor),
           target: email,
           details: {
             userId: created!.id,
@@ -220,7 +221,7 @@ export async function updateUser(db: Db, input: UpdateUserInput & { actor: Servi
       {
         action: "users.update",
         outcome: "success",
-        user: actorEntry(input.actor),
+        user: accessEventUser(input.actor),
         target: before.email,
         details: { userId: before.id, before: snapshot(before), after: snapshot(updated) },
         ip: input.actor.ip,

@@ -5,8 +5,9 @@ import { readSeqRangeRecordedIn } from "../../db/queries/log-entries";
 import { ACTIVE_RUN_STATUSES, getVerificationRun, type VerificationRunRecord } from "../../db/queries/verification-runs";
 import { verificationRuns } from "../../db/schema";
 import { roleHas } from "../auth/permissions";
+import { LOG_IDS } from "../ledger/log-id";
 import { appendAccessEvent } from "../ledger-store/append-access-event";
-import { ServiceInputError, type ServiceActor } from "./users";
+import { accessEventUser, ServiceInputError, type ServiceActor } from "./users";
 
 /**
  * Verification runs: requested from the integrity page ("Verify now"), by the schedule, or
@@ -75,7 +76,8 @@ export async function requestVerification(
         requestedById: actor.id,
         requestedByEmail: actor.email,
         requestedByName: actor.name,
-        logIds: range ? ["decisions"] : ["decisions", "access"],
+        // A date range selects decisions: the access log is only ever verified whole.
+        logIds: range ? ["decisions"] : [...LOG_IDS],
         rangeFrom: range?.from ?? null,
         rangeTo: range?.to ?? null,
         fromSeq: range?.fromSeq ?? null,
@@ -87,7 +89,7 @@ export async function requestVerification(
       {
         action: "integrity.verify",
         outcome: "success",
-        user: { id: actor.id, email: actor.email, role: actor.role },
+        user: accessEventUser(actor),
         target: row!.id,
         details: {
           phase: "requested",
@@ -129,7 +131,7 @@ export async function enqueueScheduledVerification(db: Db, minGapSeconds: number
     if ((busy?.n ?? 0) > 0) return null;
     const [row] = await tx
       .insert(verificationRuns)
-      .values({ status: "queued", trigger: "schedule", logIds: ["decisions", "access"] })
+      .values({ status: "queued", trigger: "schedule", logIds: [...LOG_IDS] })
       .returning({ id: verificationRuns.id });
     await appendAccessEvent(
       db,
@@ -190,7 +192,7 @@ export async function acknowledgeVerificationFailure(
       {
         action: "integrity.acknowledge_failure",
         outcome: "success",
-        user: { id: actor.id, email: actor.email, role: actor.role },
+        user: accessEventUser(actor),
         target: runId,
         details: { runId, note, firstFailure: updated[0]!.firstFailure, failureCount: updated[0]!.failureCount },
         ip: actor.ip,

@@ -20,9 +20,9 @@ import { toBase64 } from "@/lib/ledger/bytes";
 import { appendAccessEvent } from "@/lib/ledger-store/append-access-event";
 import { readLatestCheckpoint } from "@/lib/ledger-store/create-checkpoint";
 import type { CheckpointRecord } from "@/lib/ledger-store/create-checkpoint";
-import type { LogId } from "@/lib/ledger/log-id";
+import { LOG_IDS, type LogId } from "@/lib/ledger/log-id";
 import { getRuntime } from "@/lib/server/runtime";
-import { LOGS, type Runtime } from "@/lib/server/runtime-context";
+import type { Runtime } from "@/lib/server/runtime-context";
 import { acknowledgeFailureAction, startVerificationAction } from "./actions";
 
 export const dynamic = "force-dynamic";
@@ -38,7 +38,7 @@ export default async function IntegrityPage() {
   const runtime = await getRuntime();
   const { db } = runtime;
   const [checkpoints, runs, active, failure] = await Promise.all([
-    Promise.all(LOGS.map(async (logId) => ({ logId, checkpoint: await readLatestCheckpoint(db, logId) }))),
+    Promise.all(LOG_IDS.map(async (logId) => ({ logId, checkpoint: await readLatestCheckpoint(db, logId) }))),
     listVerificationRuns(db, { limit: 25 }),
     getActiveVerificationRun(db),
     getUnacknowledgedFailure(db),

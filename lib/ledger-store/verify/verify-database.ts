@@ -2,7 +2,10 @@ import { sql } from "drizzle-orm";
 import { z } from "zod";
 import { queryRows, type Db } from "../../../db/client";
 import { bigintColumn } from "../../../db/rows/columns";
+import { readLogSize } from "../../../db/queries/log-entries";
+import { LOG_IDS } from "../../ledger/log-id";
 import type { DatabaseVerificationReport, VerificationFailure, VerificationReport } from "../../ledger/verify/report";
+import { originOf } from "../create-checkpoint";
 import type { LogId } from "../log-append";
 import { CONTENT_TABLE } from "./batch-reads";
 import { checkConsecutiveCheckpoints, compareSignedRoots, compareWithExternalStore, reportNodeMismatches, reportRewrittenHistory } from "./checkpoint-checks";
@@ -19,8 +22,6 @@ export type VerifyDatabaseOptions = Omit<VerifyLogOptions, "logId" | "fromSeq" |
   /** Deployment origin (LEDGER_ORIGIN); each log's checkpoint origin is `${origin}/${logId}`. */
   origin?: string;
 };
-
-export const LOG_IDS: LogId[] = ["decisions", "access"];
 
 /** What the checkpoints say about the log, read before its size (see checkCheckpoints). */
 interface SignedState {
@@ -95,25 +96,23 @@ export async function verifyDatabase(db: Db, opts: VerifyDatabaseOptions): Promi
   const started = performance.now();
   const logs: VerificationReport[] = [];
   for (const logId of opts.logs ?? LOG_IDS) {
-    logs.push(await verifyLog(db, { ...opts, logId, origin: opts.origin ? `${opts.origin}/${logId}` : undefined }));
+    logs.push(await verifyLog(db, { ...opts, logId, origin: opts.origin ? originOf(opts.origin, logId) : undefined }));
   }
   return { ok: logs.every((l) => l.ok), logs, durationMs: Math.round(performance.now() - started) };
 }
 
 // ---------------------------------------------------------------------------------------
 
-const logSizeRow = z.object({ n: bigintColumn.nullable() });
-
 async function readSignedState(db: Db, opts: VerifyLogOptions, findings: Findings): Promise<SignedState> {
   const { database, external } = await checkCheckpoints(db, opts, findings.report);
-  const sizeRows = await queryRows(db, sql`select max(seq) + 1 as n from log_entries where log_id = ${opts.logId}`, logSizeRow);
+  const logSize = await readLogSize(db, opts.logId);
   const valid = [...database, ...(external ?? [])].filter((c) => c.valid);
   return {
     database,
     external,
     valid,
     signedSize: valid.reduce((m, c) => Math.max(m, c.size), 0),
-    logSize: sizeRows[0]?.n ?? 0,
+    logSize,
     checkpointsChecked: countNotes(database, external),
   };
 }
