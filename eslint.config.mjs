@@ -53,7 +53,7 @@ export default defineConfig([
   layer(
     ["lib/filters/**/*.ts", "lib/hash/**/*.ts"],
     "lib/filters and lib/hash are leaf modules: plain data and hash backends, no storage or app imports.",
-    [...storage, ...appLayers, ...frameworks, "**/lib/search-params/**", "@/lib/search-params/**"],
+    [...storage, ...appLayers, ...frameworks.filter((f) => f !== "server-only"), "**/lib/search-params/**", "@/lib/search-params/**"],
   ),
   globalIgnores([".next*/**", "out/**", "build/**", "next-env.d.ts", "data/**", "test-results/**", "playwright-report/**", "node_modules/**"]),
 ]);

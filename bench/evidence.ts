@@ -40,6 +40,8 @@ import { writeEvidenceExport } from "../lib/services/evidence";
 const ADMIN_URL = process.env.BENCH_POSTGRES_URL ?? "postgres://postgres@127.0.0.1:5432/postgres";
 const ORIGIN = "bench.decision-ledger.local";
 const SELF = fileURLToPath(import.meta.url);
+// Child processes run server modules outside Next.js, as the CLI does (bin/server-conditions.mjs).
+const SERVER_CONDITIONS = new URL("../bin/register-server-conditions.mjs", import.meta.url).href;
 const CAPPED_HEAP_MB = 96;
 
 interface ChildResult {
@@ -151,7 +153,7 @@ function runChild(job: Record<string, unknown>, dir: string, nodeArgs: string[] 
   // The job (with up to 10,000 ids) goes through a file: too large for an environment variable.
   const jobFile = path.join(dir, `job-${String(job.kind)}.json`);
   writeFileSync(jobFile, JSON.stringify(job));
-  const r = spawnSync(process.execPath, [...nodeArgs, "--import", "tsx", SELF], {
+  const r = spawnSync(process.execPath, [...nodeArgs, "--import", SERVER_CONDITIONS, "--import", "tsx", SELF], {
     env: { ...process.env, BENCH_EVIDENCE_CHILD: "1", BENCH_EVIDENCE_JOB: jobFile },
     encoding: "utf8",
     maxBuffer: 64 * 1024 * 1024,

@@ -3,6 +3,7 @@
 // `npx decision-ledger <command>` works from a checkout without a build step.
 import { register } from "tsx/esm/api";
 
+await import("./register-server-conditions.mjs");
 register();
 const { main } = await import("../cli/main.ts");
 const code = await main(process.argv.slice(2), {

@@ -1,3 +1,4 @@
+import "server-only";
 /**
  * Read functions of the decision explorer (`verbEntity(db, params)`). Filtering, sorting and
  * paging all happen in the database:

@@ -1,3 +1,4 @@
+import "server-only";
 import { and, asc, desc, eq, sql, type SQL } from "drizzle-orm";
 import { alias } from "drizzle-orm/pg-core";
 import { decisionFilterSql } from "./decisions";

@@ -1,3 +1,4 @@
+import "server-only";
 import { and, eq, gte, lt, max, min, sql } from "drizzle-orm";
 import type { Db } from "../client";
 import { logEntries } from "../schema";

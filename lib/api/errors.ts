@@ -1,3 +1,4 @@
+import "server-only";
 /**
  * The one error shape of the public HTTP API (documented in the OpenAPI document):
  *

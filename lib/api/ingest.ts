@@ -1,3 +1,4 @@
+import "server-only";
 import { randomUUID } from "node:crypto";
 import { DatabaseUnavailableError, type Db } from "../../db/client";
 import { appendDecisions } from "../ledger-store/append-decisions";

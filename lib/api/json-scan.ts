@@ -1,3 +1,4 @@
+import "server-only";
 /**
  * A strict RFC 8259 validator that says WHERE a body is wrong. JSON.parse does the actual
  * parsing (it is native and fast) but its messages do not reliably carry a position, and it

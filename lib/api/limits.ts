@@ -1,3 +1,4 @@
+import "server-only";
 import { STORAGE_LIMITS } from "../ledger/json-value";
 import { MAX_BATCH } from "../ledger-store/append-decisions";
 

@@ -1,3 +1,4 @@
+import "server-only";
 import { ApiError } from "./errors";
 import { lineColumnOf, scanJson } from "./json-scan";
 import { decodeUtf8Strict, Utf8Error } from "./utf8";

@@ -1,3 +1,4 @@
+import "server-only";
 /**
  * Byte offset of the first malformed UTF-8 sequence in `bytes`, or -1 when it is all valid
  * (RFC 3629: no overlong forms, no surrogates, nothing above U+10FFFF). Only run after the

@@ -1,3 +1,4 @@
+import "server-only";
 import bcrypt from "bcryptjs";
 import type { Db } from "../../db/client";
 import { getSignInFailureStats, type FailureStats } from "../../db/queries/access-events";

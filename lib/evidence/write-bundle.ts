@@ -1,3 +1,4 @@
+import "server-only";
 // Server side: writes an evidence bundle as a streaming zip (fflate Zip + ZipDeflate), in
 // batches of records, so memory stays flat however many records are exported: at any time
 // it holds one batch of records, the Merkle nodes their proofs need, the selected seq list

@@ -1,3 +1,4 @@
+import "server-only";
 import * as nodeCrypto from "node:crypto";
 import { toHex } from "../ledger/bytes";
 import { bytesBackend, HASH_SIZE, LEAF_PREFIX, logHasher, type Hash, type LogHasher, type Sha256Backend } from "../ledger/hasher";

@@ -1,3 +1,4 @@
+import "server-only";
 import type { Db } from "../../db/client";
 import { getUnacknowledgedFailedRun, type RunFailureSummary } from "../../db/queries/verification-runs";
 import { FAILURE_CLASS_LABELS, type FailureClass } from "../ledger/verify/report";

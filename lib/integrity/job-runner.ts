@@ -1,3 +1,4 @@
+import "server-only";
 /**
  * An in-process runner for background jobs persisted in the database (verification runs,
  * evidence exports). A job is a row: requesting one inserts it as `queued`; the runner claims

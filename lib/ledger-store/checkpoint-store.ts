@@ -1,3 +1,4 @@
+import "server-only";
 import { mkdir, open, readdir, readFile } from "node:fs/promises";
 import path from "node:path";
 

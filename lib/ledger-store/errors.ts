@@ -1,3 +1,4 @@
+import "server-only";
 /** One problem with one submitted item, named by its batch index and RFC 6901 JSON pointer. */
 export interface ItemError {
   index: number;

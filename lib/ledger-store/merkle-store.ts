@@ -1,3 +1,4 @@
+import "server-only";
 import { nodeHasher } from "../hash/node-sha256";
 import type { Hash } from "../ledger/bytes";
 import { nodeKey, rangeNodes, type NodeId } from "../ledger/compact-range";

@@ -1,3 +1,4 @@
+import "server-only";
 /**
  * OpenAPI entries of the dashboard's own JSON endpoints (used by its pages; they need a
  * signed-in session, not an API key). Kept apart from the public API in document.ts so the

@@ -1,3 +1,4 @@
+import "server-only";
 import { z } from "zod";
 import { API_ERROR_CODES, type ApiErrorCode } from "../api/errors";
 import { INGEST_LIMITS, INGEST_SCOPE, XAPI_VERSION } from "../api/limits";

@@ -1,3 +1,4 @@
+import "server-only";
 import path from "node:path";
 import type { Database } from "../../db/client";
 import type { CheckpointingDeployment } from "../ledger-store/create-checkpoint";

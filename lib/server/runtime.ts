@@ -1,3 +1,4 @@
+import "server-only";
 import path from "node:path";
 import { migrateDatabase, openDatabase, type Db } from "../../db/client";
 import { isMigrated, NotMigratedError } from "../../db/migrations";

@@ -1,3 +1,4 @@
+import "server-only";
 import { createHash, randomInt } from "node:crypto";
 import { and, eq, isNull, lt, or } from "drizzle-orm";
 import { z } from "zod";

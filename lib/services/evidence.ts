@@ -1,3 +1,4 @@
+import "server-only";
 import { randomUUID } from "node:crypto";
 import { access, mkdir, rename, rm, stat } from "node:fs/promises";
 import path from "node:path";

@@ -1,3 +1,4 @@
+import "server-only";
 import { z } from "zod";
 import type { Db } from "../../db/client";
 import { getDecision, type DecisionDetail, type DecisionListRow } from "../../db/queries/decisions";

@@ -1,3 +1,4 @@
+import "server-only";
 import { and, count, eq, gt, inArray, isNull, or, sql } from "drizzle-orm";
 import { z } from "zod";
 import { executeSql, type Db } from "../../db/client";

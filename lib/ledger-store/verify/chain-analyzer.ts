@@ -1,3 +1,4 @@
+import "server-only";
 import type { VerificationFailure } from "../../ledger/verify/report";
 import { binHashToHex as hex, nodeBinaryHasher, type BinHash } from "../../hash/node-sha256";
 

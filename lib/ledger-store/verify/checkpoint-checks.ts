@@ -1,3 +1,4 @@
+import "server-only";
 import { binHashToHex, nodeBinaryBackend, nodeHasher, type BinHash } from "../../hash/node-sha256";
 import { toHex } from "../../ledger/bytes";
 import { verifyConsistency } from "../../ledger/merkle";

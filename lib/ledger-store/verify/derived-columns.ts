@@ -1,3 +1,4 @@
+import "server-only";
 import { sql, type SQL } from "drizzle-orm";
 import { DECISION_COLUMN_ENTRIES, type DecisionColumnSpec } from "../../ledger/xapi/decision-columns";
 import { deriveDecisionColumns } from "../../ledger/xapi/derived-columns";

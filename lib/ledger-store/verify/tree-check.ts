@@ -1,3 +1,4 @@
+import "server-only";
 import type { Db } from "../../../db/client";
 import { nodeBinaryBackend, nodeBinaryHasher, type BinHash } from "../../hash/node-sha256";
 import { CompactRange, nodeKey, rangeNodes, type NodeId } from "../../ledger/compact-range";

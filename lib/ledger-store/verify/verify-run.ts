@@ -1,3 +1,4 @@
+import "server-only";
 import type { Db } from "../../../db/client";
 import { VerificationAbortedError, type VerificationFailure, type VerificationProgress } from "../../ledger/verify/report";
 import type { ExternalCheckpointStore } from "../checkpoint-store";
