@@ -9,7 +9,8 @@ import { verifyConsistency } from "../ledger/merkle";
 import { bytesEqual, toHex } from "../ledger/bytes";
 import { formatCheckpoint, formatVerifierKey, parseCheckpoint, parseSignerKey, signNote, verifyNote, type Checkpoint } from "../ledger/signed-note";
 import type { ExternalCheckpointStore, StoredCheckpointNote } from "./checkpoint-store";
-import { headRange, lockLog, readLogHead, type LogId, type Queryable } from "./log-append";
+import { headRange, lockLog, readLogHead, type Queryable } from "./log-append";
+import type { LogId } from "../ledger/log-id";
 import { readConsistencyProof } from "./merkle-store";
 
 export interface CheckpointSigner {

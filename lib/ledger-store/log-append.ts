@@ -8,8 +8,6 @@ import { toHex, type Hash } from "../ledger/bytes";
 import { CompactRange, nodeKey, rangeNodes, type NodeId, type NodeVisitor, type RangeNode } from "../ledger/compact-range";
 import type { LogId } from "../ledger/log-id";
 
-export type { LogId };
-
 /** A transaction handle or the database itself: both can run queries. */
 export type Queryable = Pick<Db, "execute" | "insert" | "select">;
 

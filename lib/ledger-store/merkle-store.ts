@@ -3,7 +3,8 @@ import { nodeHasher } from "../hash/node-sha256";
 import type { Hash } from "../ledger/bytes";
 import { nodeKey, rangeNodes, type NodeId } from "../ledger/compact-range";
 import { assembleProof, consistencyProofPlan, inclusionProofPlan, rootFromNodes, type ProofStep } from "../ledger/merkle";
-import { readPerfectNodes, type LogId, type Queryable } from "./log-append";
+import { readPerfectNodes, type Queryable } from "./log-append";
+import type { LogId } from "../ledger/log-id";
 
 /**
  * Reads every stored node the ranges decompose into, in one round trip, and returns a

@@ -9,10 +9,8 @@ import { loadConfig } from "./config";
 import type { Runtime } from "./runtime-context";
 import { configuredCheckpointStore, loadOrCreateSigner } from "./signing-key";
 
-// Kept importable from here, where callers (and tests' module mocks) have always found them.
+// checkpointNow stays importable from here: server actions call it and their tests mock this module.
 export { checkpointNow } from "../ledger-store/create-checkpoint";
-export { NotMigratedError } from "../../db/migrations";
-export type { Runtime } from "./runtime-context";
 
 async function startRuntime(): Promise<Runtime> {
   const config = loadConfig();

@@ -21,7 +21,7 @@ import { appendDecisions } from "@/lib/ledger-store/append-decisions";
 import { DirectoryCheckpointStore } from "@/lib/ledger-store/checkpoint-store";
 import { readLatestCheckpoint } from "@/lib/ledger-store/create-checkpoint";
 import { loadConfig } from "@/lib/server/config";
-import type { Runtime } from "@/lib/server/runtime";
+import type { Runtime } from "@/lib/server/runtime-context";
 import { verifyApiKey } from "@/lib/services/api-keys";
 import { createTestDatabase, DATABASE_KINDS, type TestDatabase } from "../support/test-databases";
 

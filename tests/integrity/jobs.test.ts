@@ -12,7 +12,7 @@ import { getUnacknowledgedFailure } from "@/lib/integrity/failure-banner";
 import { STALE_HEARTBEAT_SECONDS } from "@/lib/integrity/job-runner";
 import { startIntegritySchedules, sweepStaleJobs } from "@/lib/integrity/scheduler";
 import { loadConfig } from "@/lib/server/config";
-import type { Runtime } from "@/lib/server/runtime";
+import type { Runtime } from "@/lib/server/runtime-context";
 import { exportFilePath, recordEvidenceDownload, requestEvidenceExport } from "@/lib/services/evidence";
 import { ServiceInputError } from "@/lib/services/users";
 import { acknowledgeVerificationFailure, enqueueScheduledVerification, requestVerification } from "@/lib/services/verification";

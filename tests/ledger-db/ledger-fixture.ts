@@ -14,7 +14,8 @@ import { formatCheckpoint, generateSignerKey, parseSignerKey, signNote } from "@
 import { appendDecisions } from "@/lib/ledger-store/append-decisions";
 import { DirectoryCheckpointStore } from "@/lib/ledger-store/checkpoint-store";
 import { createCheckpoint, originOf } from "@/lib/ledger-store/create-checkpoint";
-import { extendLog, type LogId } from "@/lib/ledger-store/log-append";
+import { extendLog } from "@/lib/ledger-store/log-append";
+import type { LogId } from "@/lib/ledger/log-id";
 import type { XapiStatement } from "@/lib/ledger/xapi/types";
 import { createTestDatabase, TEST_POSTGRES_URL, type TestDatabase } from "../support/test-databases";
 

@@ -4,7 +4,7 @@ import { z } from "zod";
 import { queryRows, type Db } from "../../../db/client";
 import { bigintColumn, byteaColumn } from "../../../db/rows/columns";
 import { nodeBinaryBackend, type BinHash } from "../../hash/node-sha256";
-import type { LogId } from "../log-append";
+import type { LogId } from "../../ledger/log-id";
 
 // The verifier's reads of one keyset batch [a, b): the registry aggregated into three
 // values, the content as plain index-ordered rows (the canonical text has to come over

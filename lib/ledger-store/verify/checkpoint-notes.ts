@@ -6,7 +6,7 @@ import { bigintColumn, byteaColumn } from "../../../db/rows/columns";
 import { bytesEqual, toHex } from "../../ledger/bytes";
 import { parseCheckpoint, verifyNote } from "../../ledger/signed-note";
 import type { ExternalCheckpointStore } from "../checkpoint-store";
-import type { LogId } from "../log-append";
+import type { LogId } from "../../ledger/log-id";
 import type { VerificationFailure } from "../../ledger/verify/report";
 
 /** One signed checkpoint as the verifier sees it, wherever it came from. */

@@ -3,7 +3,7 @@ import { sql, type SQL } from "drizzle-orm";
 import { DECISION_COLUMN_ENTRIES, type DecisionColumnSpec } from "../../ledger/xapi/decision-columns";
 import { deriveDecisionColumns } from "../../ledger/xapi/derived-columns";
 import type { XapiStatement } from "../../ledger/xapi/types";
-import type { LogId } from "../log-append";
+import type { LogId } from "../../ledger/log-id";
 
 /**
  * The deep check (verify-db --deep): the columns the dashboard filters and lists by are

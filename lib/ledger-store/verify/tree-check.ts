@@ -2,7 +2,8 @@ import "server-only";
 import type { Db } from "../../../db/client";
 import { nodeBinaryBackend, nodeBinaryHasher, type BinHash } from "../../hash/node-sha256";
 import { CompactRange, nodeKey, rangeNodes, type NodeId } from "../../ledger/compact-range";
-import { readPerfectNodes, type LogId } from "../log-append";
+import { readPerfectNodes } from "../log-append";
+import type { LogId } from "../../ledger/log-id";
 import { storedNode, type StoredLevel } from "./batch-reads";
 
 const MAX_NODE_MISMATCHES = 10_000;

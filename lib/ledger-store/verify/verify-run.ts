@@ -2,7 +2,7 @@ import "server-only";
 import type { Db } from "../../../db/client";
 import { VerificationAbortedError, type VerificationFailure, type VerificationProgress } from "../../ledger/verify/report";
 import type { ExternalCheckpointStore } from "../checkpoint-store";
-import type { LogId } from "../log-append";
+import type { LogId } from "../../ledger/log-id";
 import { STRUCTURAL_CLASSES } from "./chain-analyzer";
 
 // What the steps of one verifyLog run share: its options, the seq range it covers, and the
