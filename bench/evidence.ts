@@ -36,6 +36,9 @@ import { appendDecisions } from "../lib/ledger-store/append-decisions";
 import { DirectoryCheckpointStore } from "../lib/ledger-store/checkpoint-store";
 import { createCheckpoint, originOf } from "../lib/ledger-store/create-checkpoint";
 import { writeEvidenceExport } from "../lib/services/evidence";
+import { newPersonalDataKeys } from "../tests/support/personal-data-keys";
+
+const BENCH_KEYS = newPersonalDataKeys();
 
 const ADMIN_URL = process.env.BENCH_POSTGRES_URL ?? "postgres://postgres@127.0.0.1:5432/postgres";
 const ORIGIN = "bench.decision-ledger.local";
@@ -200,7 +203,7 @@ async function parent(): Promise<void> {
       const t0 = performance.now();
       const statements = generateDemoStatements({ count: total - ids.length, now: new Date(), days: 90, seed: `bench-evidence-${ids.length}` });
       for (let i = 0; i < statements.length; i += 1000) {
-        const r = await appendDecisions(database.db, statements.slice(i, i + 1000), { name: "bench-writer" });
+        const r = await appendDecisions(database.db, BENCH_KEYS, statements.slice(i, i + 1000), { name: "bench-writer" });
         ids.push(...r.records.map((x) => x.id));
         if ((i / 1000) % 20 === 19) {
           await createCheckpoint(database.db, {

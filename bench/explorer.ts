@@ -48,6 +48,9 @@ import { appendDecisions } from "../lib/ledger-store/append-decisions";
 import { noDecisionFilters, type DecisionCursor, type DecisionFilters, type DecisionSort } from "../lib/filters/decision-filters";
 import { createBenchDatabase, type BenchDatabase } from "./support/bench-db";
 import { percentile } from "./support/stats";
+import { newPersonalDataKeys } from "../tests/support/personal-data-keys";
+
+const BENCH_KEYS = newPersonalDataKeys();
 
 const ROWS = Number(process.env.EXPLORER_BENCH_ROWS ?? 1_000_000);
 const RUNS = Number(process.env.EXPLORER_BENCH_RUNS ?? 25);
@@ -71,7 +74,7 @@ async function seed(database: Database, now: Date): Promise<{ seconds: number; r
     const count = Math.min(GENERATOR_RUN, ROWS - written);
     const statements = generateDemoStatements({ count, now, days: 90, seed: run + 1 });
     for (let i = 0; i < statements.length; i += BATCH) {
-      await appendDecisions(database.db, statements.slice(i, i + BATCH), { name: "bench-explorer" }, now);
+      await appendDecisions(database.db, BENCH_KEYS, statements.slice(i, i + BATCH), { name: "bench-explorer" }, now);
       written += Math.min(BATCH, statements.length - i);
       if (written % 50_000 === 0 || written === ROWS) {
         const s = (performance.now() - started) / 1000;

@@ -51,6 +51,9 @@ import { verifyLog } from "../lib/ledger-store/verify/verify-database";
 import { columnTypes, createBaselineTable, decisionColumns, dropSecondaryIndexes, insertStatement, readDecisionRows } from "./support/baseline-table";
 import { createBenchDatabase } from "./support/bench-db";
 import { formatRate, markdownTable, percentile, table, timed } from "./support/stats";
+import { newPersonalDataKeys } from "../tests/support/personal-data-keys";
+
+const BENCH_KEYS = newPersonalDataKeys();
 
 const ROWS = Number(process.env.LEDGER_BENCH_ROWS ?? 1_000_000);
 const APPEND_ROWS = Number(process.env.LEDGER_BENCH_APPEND_ROWS ?? 50_000);
@@ -171,7 +174,7 @@ async function measureAppend(db: Db, results: Result[]): Promise<XapiStatement[]
   const pool = generateDemoStatements({ count: APPEND_ROWS, now: new Date(), days: 90, seed: 1 });
   log(`(a) appending ${n(APPEND_ROWS)} records through appendDecisions in batches of ${n(BATCH)}...`);
   const append = await timed(async () => {
-    for (let i = 0; i < pool.length; i += BATCH) await appendDecisions(db, pool.slice(i, i + BATCH), WRITER);
+    for (let i = 0; i < pool.length; i += BATCH) await appendDecisions(db, BENCH_KEYS, pool.slice(i, i + BATCH), WRITER);
   });
   const appendRate = (APPEND_ROWS / append.ms) * 1000;
   log(`    ${formatRate(appendRate)}`);
@@ -209,7 +212,7 @@ async function fillLog(db: Db, pool: XapiStatement[], signing: Signing): Promise
   await signing.sign();
   while (size < ROWS) {
     const count = Math.min(BATCH, ROWS - size);
-    size = (await appendDecisions(db, reissue(pool, count, size), WRITER)).treeSize;
+    size = (await appendDecisions(db, BENCH_KEYS, reissue(pool, count, size), WRITER)).treeSize;
     if (size >= nextCheckpoint || size >= ROWS) {
       await signing.sign();
       nextCheckpoint += step;

@@ -7,7 +7,9 @@ import { getUserByEmail } from "../../db/queries/users";
 import type { ExternalCheckpointStore } from "../../lib/ledger-store/checkpoint-store";
 import type { CheckpointSigner } from "../../lib/ledger-store/create-checkpoint";
 import { loadConfig, type ServerConfig } from "../../lib/server/config";
+import { loadOrCreatePersonalDataKeys } from "../../lib/server/personal-data-keys";
 import { configuredCheckpointStore, loadOrCreateSigner } from "../../lib/server/signing-key";
+import type { PersonalDataKeys } from "../../lib/privacy/personal-data-keys";
 import type { ServiceActor } from "../../lib/services/users";
 import { CliError } from "../command";
 
@@ -20,6 +22,8 @@ export interface CliLedger {
   config: ServerConfig;
   database: Database;
   db: Db;
+  /** The personal-data keys, loaded (or, for the demo, generated) on first use: most commands never need them. */
+  personalDataKeys(): PersonalDataKeys;
   close(): Promise<void>;
 }
 
@@ -51,7 +55,9 @@ export async function openLedger(env: Record<string, string | undefined>, opts: 
     await database.close().catch(() => {});
     throw error;
   }
-  return { config, database, db: database.db, close: () => database.close() };
+  let keys: PersonalDataKeys | undefined;
+  const personalDataKeys = () => (keys ??= loadOrCreatePersonalDataKeys(config, (text) => process.stderr.write(text + "\n")));
+  return { config, database, db: database.db, personalDataKeys, close: () => database.close() };
 }
 
 /** Runs `fn` with an open ledger and always closes it (PGlite must close to flush its files). */

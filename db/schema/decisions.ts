@@ -17,6 +17,7 @@ import {
   type PgTextBuilderInitial,
   type PgTimestampBuilderInitial,
 } from "drizzle-orm/pg-core";
+import { bytea } from "./columns";
 import { DECISION_COLUMN_ENTRIES, type DecisionColumnKey, type DecisionColumnSpec, type DECISION_COLUMNS } from "../../lib/ledger/xapi/decision-columns";
 
 /** The drizzle builder of one catalogue column, typed from its spec so the table's row types stay exact. */
@@ -75,6 +76,12 @@ export const decisions = pgTable(
     canonical: text("canonical").notNull(),
     statement: jsonb("statement").notNull(),
     writer: text("writer").notNull(),
+    /**
+     * HMAC (blind-index key) of the submitted statement without server fields, before its
+     * personal values were committed: what an idempotent retry is compared by, since fresh
+     * salts make the committed bytes differ on every attempt. Null for legacy records.
+     */
+    contentDigest: bytea("content_digest"),
     // Key order only orders drizzle's own select lists; the table's column order is the migration's.
     ...derivedColumns(),
   },

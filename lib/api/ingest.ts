@@ -2,6 +2,7 @@ import "server-only";
 import { randomUUID } from "node:crypto";
 import { DatabaseUnavailableError, type Db } from "../../db/client";
 import { appendDecisions } from "../ledger-store/append-decisions";
+import type { PersonalDataKeys } from "../privacy/personal-data-keys";
 import { LedgerConflictError, LedgerInputError } from "../ledger-store/errors";
 import { verifyApiKey } from "../services/api-keys";
 import { ApiError, errorResponse, internalErrorResponse } from "./errors";
@@ -14,6 +15,8 @@ export interface StoredStatement {
   seq: number;
   leafHash: string;
   created: boolean;
+  /** RFC 6901 pointers whose values were treated as personal: stored as commitments, encrypted elsewhere. */
+  personalPointers: string[];
 }
 
 export interface IngestResponseBody {
@@ -23,6 +26,7 @@ export interface IngestResponseBody {
 
 export interface IngestDeps {
   getDb: () => Promise<Db>;
+  getPersonalDataKeys: () => Promise<PersonalDataKeys>;
   now?: () => Date;
 }
 
@@ -68,10 +72,10 @@ export function createIngestHandler(deps: IngestDeps): (req: Request) => Promise
 
       const body = await readJsonBody(req, { maxBytes: INGEST_LIMITS.maxBytes, maxDepth: INGEST_LIMITS.maxDepth, arrayBonus: 1 });
       const items = toStatementList(body);
-      const result = await appendDecisions(db, items, { name: key.owner }, deps.now?.());
+      const result = await appendDecisions(db, await deps.getPersonalDataKeys(), items, { name: key.owner }, deps.now?.());
 
       const responseBody: IngestResponseBody = {
-        stored: result.records.map((r, index) => ({ index, id: r.id, seq: r.seq, leafHash: r.leafHash, created: r.created })),
+        stored: result.records.map((r, index) => ({ index, id: r.id, seq: r.seq, leafHash: r.leafHash, created: r.created, personalPointers: r.personalPointers })),
         treeSize: result.treeSize,
       };
       return Response.json(responseBody, {

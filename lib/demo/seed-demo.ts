@@ -272,7 +272,7 @@ export async function seedDemoIfEmpty(runtime: Runtime, options: SeedOptions = {
     const latest = Math.max(...batch.map((s) => parseRfc3339(s.timestamp) ?? 0));
     lastRecordedAt = Math.min(Date.now(), Math.max(lastRecordedAt, latest + 2_000));
     for (const group of byWriter(batch)) {
-      await appendDecisions(runtime.db, group.statements, { name: group.writer }, new Date(lastRecordedAt));
+      await appendDecisions(runtime.db, runtime.personalDataKeys, group.statements, { name: group.writer }, new Date(lastRecordedAt));
       // PGlite runs in this thread and its promises settle as microtasks: without a real
       // turn of the event loop between appends, the background seed would starve every
       // incoming request until it finished. setImmediate lets pending I/O run first.

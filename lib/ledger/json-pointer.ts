@@ -63,3 +63,22 @@ export function getByPointer(root: unknown, pointer: string): unknown {
   const path = parseJsonPointer(pointer);
   return path === null ? undefined : getAtPath(root, path);
 }
+
+/**
+ * Replaces the value at `path` (which must resolve, and not be the root) in place; false
+ * when it does not resolve. The one way masking and committing write into a statement copy.
+ */
+export function replaceAtPath(root: unknown, path: readonly (string | number)[], value: unknown): boolean {
+  if (path.length === 0) return false;
+  const parent = getAtPath(root, path.slice(0, -1));
+  const last = path[path.length - 1]!;
+  if (Array.isArray(parent)) {
+    const index = arrayIndexOf(last);
+    if (index < 0 || index >= parent.length) return false;
+    parent[index] = value;
+    return true;
+  }
+  if (parent === null || typeof parent !== "object" || !Object.prototype.hasOwnProperty.call(parent, last)) return false;
+  (parent as Record<string, unknown>)[String(last)] = value;
+  return true;
+}

@@ -34,6 +34,10 @@ export const configSchema = z
     }),
     LEDGER_SIGNING_KEY_FILE: optionalString,
     CHECKPOINT_DIR: optionalString,
+    PERSONAL_DATA_KEK: optionalString,
+    PERSONAL_DATA_KEK_FILE: optionalString,
+    PERSONAL_DATA_INDEX_KEY: optionalString,
+    PERSONAL_DATA_INDEX_KEY_FILE: optionalString,
     CHECKPOINT_INTERVAL_SECONDS: positiveSeconds(60),
     VERIFY_INTERVAL_SECONDS: positiveSeconds(3600),
     DEMO: booleanFlag(true),
@@ -62,6 +66,12 @@ export const CONFIG_DOCS: Record<keyof z.input<typeof configSchema>, string> = {
   LEDGER_SIGNING_KEY: "C2SP Ed25519 signer key (PRIVATE+KEY+...). Takes precedence over LEDGER_SIGNING_KEY_FILE.",
   LEDGER_SIGNING_KEY_FILE: "File holding the signer key. Unset and no LEDGER_SIGNING_KEY: a key is generated in DATA_DIR (demo only).",
   CHECKPOINT_DIR: "External, write-once checkpoint store outside the database. Default DATA_DIR/checkpoints.",
+  PERSONAL_DATA_KEK:
+    "Key-encryption key (32 bytes, hex or base64) that wraps every data subject's data key (docs/privacy.md). Keep it outside the database. Unset with neither it nor its _FILE: generated into DATA_DIR (demo only; refused when DATABASE_URL is set and DEMO is false).",
+  PERSONAL_DATA_KEK_FILE: "File holding PERSONAL_DATA_KEK (a mounted secret). Set one of the two, not both.",
+  PERSONAL_DATA_INDEX_KEY:
+    "Blind-index key (32 bytes, hex or base64): HMAC key for exact search on personal identifiers and for idempotent retries. Same rules as PERSONAL_DATA_KEK.",
+  PERSONAL_DATA_INDEX_KEY_FILE: "File holding PERSONAL_DATA_INDEX_KEY.",
   CHECKPOINT_INTERVAL_SECONDS: "Sign a checkpoint this often when there are new records (0 = only on demand). Default 60.",
   VERIFY_INTERVAL_SECONDS: "Run a full scheduled verification this often (0 = off). Default 3600.",
   DEMO: "Seed demo users and 20,000 demo decisions into an empty database (default true).",

@@ -2,6 +2,7 @@ import "server-only";
 import path from "node:path";
 import type { Database } from "../../db/client";
 import type { CheckpointingDeployment } from "../ledger-store/create-checkpoint";
+import type { PersonalDataKeys } from "../privacy/personal-data-keys";
 import type { EvidenceDeps } from "../services/evidence";
 import type { ServerConfig } from "./config";
 
@@ -18,6 +19,8 @@ export interface Runtime extends CheckpointingDeployment {
   database: Database;
   /** C2SP verifier key (public), published at /api/v1/verifier-key. */
   verifierKey: string;
+  /** The key-encryption and blind-index keys of personal data (lib/server/personal-data-keys.ts). */
+  personalDataKeys: PersonalDataKeys;
 }
 
 /** What evidence exports need from the runtime; bundles are kept in DATA_DIR/exports. */

@@ -3,9 +3,11 @@ import path from "node:path";
 import { migrateDatabase, openDatabase, type Db } from "../../db/client";
 import { isMigrated, NotMigratedError } from "../../db/migrations";
 import type { IntegrityLane } from "../integrity/scheduler";
+import type { PersonalDataKeys } from "../privacy/personal-data-keys";
 import { LOG_IDS } from "../ledger/log-id";
 import { checkpointNow } from "../ledger-store/create-checkpoint";
 import { loadConfig } from "./config";
+import { loadOrCreatePersonalDataKeys } from "./personal-data-keys";
 import type { Runtime } from "./runtime-context";
 import { configuredCheckpointStore, loadOrCreateSigner } from "./signing-key";
 
@@ -20,7 +22,9 @@ async function startRuntime(): Promise<Runtime> {
   } else if (!(await isMigrated(database.db))) {
     throw new NotMigratedError(database.location);
   }
-  const { signer, verifierKey } = await loadOrCreateSigner(config, (text) => console.warn(`[decision-ledger] ${text}`));
+  const warn = (text: string) => console.warn(`[decision-ledger] ${text}`);
+  const { signer, verifierKey } = await loadOrCreateSigner(config, warn);
+  const personalDataKeys = loadOrCreatePersonalDataKeys(config, warn);
   const runtime: Runtime = {
     config,
     database,
@@ -28,6 +32,7 @@ async function startRuntime(): Promise<Runtime> {
     origin: config.LEDGER_ORIGIN,
     signer,
     verifierKey,
+    personalDataKeys,
     externalStore: configuredCheckpointStore(config),
   };
   if (config.DEMO) {
@@ -68,6 +73,10 @@ export function getRuntime(): Promise<Runtime> {
 
 export async function getDb(): Promise<Db> {
   return (await getRuntime()).db;
+}
+
+export async function getPersonalDataKeys(): Promise<PersonalDataKeys> {
+  return (await getRuntime()).personalDataKeys;
 }
 
 /**

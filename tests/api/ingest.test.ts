@@ -11,6 +11,7 @@ import { PROFILE_EXAMPLES } from "@/lib/ledger/profile-examples";
 import type { XapiStatement } from "@/lib/ledger/xapi/types";
 import { createApiKey, revokeApiKey } from "@/lib/services/api-keys";
 import { createTestDatabase, DATABASE_KINDS, type TestDatabase } from "../support/test-databases";
+import { TEST_KEYS } from "@/tests/support/personal-data-keys";
 
 const URL_ = "http://ledger.test/api/v1/decisions";
 
@@ -42,7 +43,7 @@ describe.each(DATABASE_KINDS)("POST /api/v1/decisions on %s", (kind) => {
 
   beforeAll(async () => {
     database = await createTestDatabase(kind);
-    handler = createIngestHandler({ getDb: async () => database.db });
+    handler = createIngestHandler({ getDb: async () => database.db, getPersonalDataKeys: async () => TEST_KEYS });
     secret = (await createApiKey(database.db, { owner: "loan-underwriting-service", createdBy: "test" })).secret;
     const revoked = await createApiKey(database.db, { owner: "retired-service", createdBy: "test" });
     await revokeApiKey(database.db, { id: revoked.key.id, actor: { email: "test@example.com" } });
@@ -369,6 +370,7 @@ describe("server failures", () => {
     console.error = (...args: unknown[]) => errors.push(args);
     try {
       const res = await createIngestHandler({
+        getPersonalDataKeys: async () => TEST_KEYS,
         getDb: async () => {
           throw new Error("relation secret_table at /srv/app does not exist");
         },
@@ -392,6 +394,7 @@ describe("server failures", () => {
     console.error = () => {};
     try {
       const res = await createIngestHandler({
+        getPersonalDataKeys: async () => TEST_KEYS,
         getDb: async () => {
           throw new DatabaseUnavailableError("Cannot reach the Postgres server");
         },

@@ -10,6 +10,7 @@ import { appendAccessEvent } from "@/lib/ledger-store/append-access-event";
 import { DirectoryCheckpointStore } from "@/lib/ledger-store/checkpoint-store";
 import { createCheckpoint, originOf } from "@/lib/ledger-store/create-checkpoint";
 import { createTestDatabase, DATABASE_KINDS, type TestDatabase } from "../support/test-databases";
+import { TEST_KEYS } from "@/tests/support/personal-data-keys";
 
 test("GET /api/v1/verifier-key returns the key as one line of text", async () => {
   const { verifierKey } = await generateSignerKey("ledger.example.com");
@@ -50,9 +51,9 @@ describe.each(DATABASE_KINDS)("GET /api/v1/checkpoints/latest on %s", (kind) => 
     expect(none.status).toBe(404);
     expect(((await none.json()) as { error: { code: string } }).error.code).toBe("not_found");
 
-    await appendDecisions(database.db, generateDemoStatements({ count: 5, now: new Date("2025-03-01T00:00:00Z"), seed: 1 }), { name: "svc" });
+    await appendDecisions(database.db, TEST_KEYS, generateDemoStatements({ count: 5, now: new Date("2025-03-01T00:00:00Z"), seed: 1 }), { name: "svc" });
     await sign("decisions");
-    await appendDecisions(database.db, generateDemoStatements({ count: 3, now: new Date("2025-03-01T00:00:00Z"), seed: 2 }), { name: "svc" });
+    await appendDecisions(database.db, TEST_KEYS, generateDemoStatements({ count: 3, now: new Date("2025-03-01T00:00:00Z"), seed: 2 }), { name: "svc" });
     await sign("decisions");
 
     const res = await get("?log=decisions");

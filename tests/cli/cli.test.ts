@@ -15,6 +15,7 @@ import { appendDecisions } from "@/lib/ledger-store/append-decisions";
 import { verifyApiKey } from "@/lib/services/api-keys";
 import { loadCommands } from "@/cli/main";
 import { DATABASE_KINDS, TEST_POSTGRES_URL } from "../support/test-databases";
+import { TEST_KEYS } from "@/tests/support/personal-data-keys";
 
 const ROOT = path.resolve(__dirname, "../..");
 const BIN = path.join(ROOT, "bin", "decision-ledger.mjs");
@@ -263,7 +264,7 @@ describe.each(DATABASE_KINDS)("decision-ledger against %s", (kind: DatabaseKind)
 
   test("checkpoint signs the current trees with the configured key, once per growth", async () => {
     await withDb(async ({ db }) => {
-      await appendDecisions(db, generateDemoStatements({ count: 12, now: new Date("2025-03-01T00:00:00Z"), seed: kind }), { name: "svc" });
+      await appendDecisions(db, TEST_KEYS, generateDemoStatements({ count: 12, now: new Date("2025-03-01T00:00:00Z"), seed: kind }), { name: "svc" });
     });
     const signEnv = { ...env, LEDGER_SIGNING_KEY: signer.signerKey, LEDGER_ORIGIN: "cli.test" };
     const res = await cli(["checkpoint", "--log", "decisions", "--json"], { env: signEnv });

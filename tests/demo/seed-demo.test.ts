@@ -24,6 +24,7 @@ import { loadConfig } from "@/lib/server/config";
 import type { Runtime } from "@/lib/server/runtime-context";
 import { verifyApiKey } from "@/lib/services/api-keys";
 import { createTestDatabase, DATABASE_KINDS, type TestDatabase } from "../support/test-databases";
+import { TEST_KEYS } from "@/tests/support/personal-data-keys";
 
 const quiet = () => {};
 
@@ -36,6 +37,7 @@ async function makeRuntime(database: TestDatabase, dataDir: string): Promise<Run
     origin: "demo.test",
     signer: { signerKey },
     verifierKey,
+    personalDataKeys: TEST_KEYS,
     externalStore: new DirectoryCheckpointStore(path.join(dataDir, "checkpoints")),
   };
 }
@@ -140,7 +142,7 @@ describe("an interrupted demo seed resumes", () => {
     const prefix = statements.slice(0, 700);
     for (const writer of Object.values(DEMO_WRITERS)) {
       const mine = prefix.filter((s) => demoWriterOf(s) === writer);
-      if (mine.length > 0) await appendDecisions(database.db, mine, { name: writer });
+      if (mine.length > 0) await appendDecisions(database.db, TEST_KEYS, mine, { name: writer });
     }
     expect(existsSync(path.join(dataDir, "demo-credentials.json"))).toBe(false);
 

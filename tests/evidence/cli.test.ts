@@ -12,6 +12,7 @@ import { appendDecisions } from "@/lib/ledger-store/append-decisions";
 import { deriveActorType } from "@/lib/ledger/xapi/actor-type";
 import { createUser } from "@/lib/services/users";
 import { bytes, rezip, text, unzip } from "./fixture";
+import { TEST_KEYS } from "@/tests/support/personal-data-keys";
 
 /**
  * `decision-ledger export` and `decision-ledger verify` as a user runs them: child processes
@@ -32,8 +33,8 @@ describe("decision-ledger export / verify", () => {
     const database = await openDatabase({ dataDir: path.join(dataDir, "pglite") });
     await migrateDatabase(database);
     const all = generateDemoStatements({ count: 200, now: new Date(), days: 10, seed: "h7-cli" });
-    await appendDecisions(database.db, all.slice(0, 100), { name: "h7-cli-writer" });
-    await appendDecisions(database.db, all.slice(100), { name: "h7-cli-writer" });
+    await appendDecisions(database.db, TEST_KEYS, all.slice(0, 100), { name: "h7-cli-writer" });
+    await appendDecisions(database.db, TEST_KEYS, all.slice(100), { name: "h7-cli-writer" });
     const actor = { email: "cli", role: "system" };
     await createUser(database.db, { email: "officer@cli.test", name: "Olivia Officer", role: "compliance_officer", password: "correct horse battery", actor });
     await createUser(database.db, { email: "auditor@cli.test", name: "Aldo Auditor", role: "auditor", password: "correct horse battery", actor });

@@ -9,6 +9,7 @@ import { DirectoryCheckpointStore } from "@/lib/ledger-store/checkpoint-store";
 import { createCheckpoint, originOf } from "@/lib/ledger-store/create-checkpoint";
 import type { EvidenceActor, EvidenceDeps } from "@/lib/services/evidence";
 import type { TestDatabase } from "../support/test-databases";
+import { TEST_KEYS } from "@/tests/support/personal-data-keys";
 
 export const ORIGIN = "evidence.test";
 
@@ -53,7 +54,7 @@ export async function buildEvidenceLedger(database: TestDatabase, opts: { batche
   const all = generateDemoStatements({ count: opts.batches * opts.perBatch, now: new Date(), days: 30, seed: "h7-evidence" });
   const ids: string[] = [];
   for (let b = 0; b < opts.batches; b++) {
-    const r = await appendDecisions(database.db, all.slice(b * opts.perBatch, (b + 1) * opts.perBatch), { name: "h7-test-writer" });
+    const r = await appendDecisions(database.db, TEST_KEYS, all.slice(b * opts.perBatch, (b + 1) * opts.perBatch), { name: "h7-test-writer" });
     ids.push(...r.records.map((x) => x.id));
     if (b < opts.batches - 1) {
       await createCheckpoint(database.db, { logId: "decisions", origin: originOf(ORIGIN, "decisions"), signer: deps.signer, externalStore });

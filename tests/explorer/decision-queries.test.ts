@@ -15,6 +15,7 @@ import { generateSignerKey } from "@/lib/ledger/signed-note";
 import { noDecisionFilters, type DecisionCursor, type DecisionFilters, type DecisionSort } from "@/lib/filters/decision-filters";
 import { createTestDatabase, DATABASE_KINDS, type TestDatabase } from "../support/test-databases";
 import { buildFixtures, FIXTURE_NOW, RARE_WORD, SESSIONS, type Fixture } from "./fixtures";
+import { TEST_KEYS } from "@/tests/support/personal-data-keys";
 
 const NO_FILTERS = noDecisionFilters();
 const NEWEST: DecisionSort = { key: "occurredAt", direction: "desc" };
@@ -79,8 +80,8 @@ describe.each(DATABASE_KINDS)("decision queries on %s", (kind) => {
     fixtures = buildFixtures();
     // Two batches so records span two appends (and seq order differs from time order).
     const half = Math.floor(fixtures.length / 2);
-    const a = await appendDecisions(database.db, fixtures.slice(half).map((f) => f.statement), { name: "test-writer" }, FIXTURE_NOW);
-    const b = await appendDecisions(database.db, fixtures.slice(0, half).map((f) => f.statement), { name: "test-writer" }, FIXTURE_NOW);
+    const a = await appendDecisions(database.db, TEST_KEYS, fixtures.slice(half).map((f) => f.statement), { name: "test-writer" }, FIXTURE_NOW);
+    const b = await appendDecisions(database.db, TEST_KEYS, fixtures.slice(0, half).map((f) => f.statement), { name: "test-writer" }, FIXTURE_NOW);
     const seqById = new Map([...a.records, ...b.records].map((r) => [r.id, r.seq]));
     stored = fixtures.map((f) => ({ ...f.columns, id: f.statement.id!, seq: seqById.get(f.statement.id!)! }));
   });

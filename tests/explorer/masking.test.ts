@@ -11,6 +11,7 @@ import { appendDecisions } from "@/lib/ledger-store/append-decisions";
 import { maskDecisionRow, maskedDecisionView, revealPersonalData } from "@/lib/services/reveal-personal-data";
 import { ServiceInputError } from "@/lib/services/users";
 import { createTestDatabase, DATABASE_KINDS, type TestDatabase } from "../support/test-databases";
+import { TEST_KEYS } from "@/tests/support/personal-data-keys";
 
 /** Every primitive personal value of a statement, as the JSON text it would appear as. */
 function personalStrings(s: XapiStatement): string[] {
@@ -71,7 +72,7 @@ describe.each(DATABASE_KINDS)("revealing personal data on %s", (kind) => {
 
   beforeAll(async () => {
     database = await createTestDatabase(kind);
-    await appendDecisions(database.db, [statement, PROFILE_EXAMPLES.moderationFlagAiOnly], { name: "test" });
+    await appendDecisions(database.db, TEST_KEYS, [statement, PROFILE_EXAMPLES.moderationFlagAiOnly], { name: "test" });
   });
   afterAll(async () => {
     await database?.drop();

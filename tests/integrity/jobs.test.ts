@@ -18,6 +18,7 @@ import { ServiceInputError } from "@/lib/services/users";
 import { acknowledgeVerificationFailure, enqueueScheduledVerification, requestVerification } from "@/lib/services/verification";
 import { AUDITOR, buildEvidenceLedger, OFFICER, type EvidenceLedger } from "../evidence/fixture";
 import { createTestDatabase, DATABASE_KINDS, type TestDatabase } from "../support/test-databases";
+import { TEST_KEYS } from "@/tests/support/personal-data-keys";
 
 const ADMIN = { id: "00000000-0000-4000-8000-0000000000aa", email: "admin@evidence.test", name: "Ada Admin", role: "admin" };
 
@@ -54,6 +55,7 @@ describe.each(DATABASE_KINDS)("integrity jobs (%s)", (kind) => {
       database,
       db: database.db,
       origin: deps.origin,
+      personalDataKeys: TEST_KEYS,
       signer: deps.signer,
       verifierKey: deps.verifierKey,
       externalStore: deps.externalStore,

@@ -16,6 +16,7 @@ import { readConsistencyProof, readInclusionProof, readTreeRoot } from "@/lib/le
 import { verifyLog } from "@/lib/ledger-store/verify/verify-database";
 import { createTestDatabase, DATABASE_KINDS, type TestDatabase } from "../support/test-databases";
 import { asSuperuser, checkpoint, newKeys, statements, TEST_ORIGIN, tempCheckpointStore, type LedgerKeys, type TempCheckpointStore } from "./ledger-fixture";
+import { TEST_KEYS } from "@/tests/support/personal-data-keys";
 
 const WRITER = { name: "append-test-writer" };
 const LEDGER_TABLES = ["ledger_logs", "log_entries", "merkle_nodes", "checkpoints", "decisions", "access_events"];
@@ -85,7 +86,7 @@ describe.each(DATABASE_KINDS)("ledger append and checkpoints (%s)", (kind) => {
     const sizes = [1, 2, 5, 64, 37, 1];
     let expectedSize = 0;
     for (const n of sizes) {
-      const result = await appendDecisions(t.db, statements(n), WRITER);
+      const result = await appendDecisions(t.db, TEST_KEYS, statements(n), WRITER);
       expect(result.records.map((r) => r.seq)).toEqual(Array.from({ length: n }, (_, i) => expectedSize + i));
       expect(result.records.every((r) => r.created)).toBe(true);
       expectedSize += n;
@@ -113,7 +114,7 @@ describe.each(DATABASE_KINDS)("ledger append and checkpoints (%s)", (kind) => {
     const before = await count(t.db, sql`select count(*) as n from log_entries where log_id = 'decisions'`);
     const batch: unknown[] = statements(5);
     batch[3] = { ...(batch[3] as object), verb: { id: "not an iri" } };
-    await expect(appendDecisions(t.db, batch, WRITER)).rejects.toSatisfy((e: unknown) => {
+    await expect(appendDecisions(t.db, TEST_KEYS, batch, WRITER)).rejects.toSatisfy((e: unknown) => {
       expect(e).toBeInstanceOf(LedgerInputError);
       expect((e as LedgerInputError).status).toBe(400);
       expect((e as LedgerInputError).errors.map((x) => x.index)).toContain(3);
@@ -126,39 +127,39 @@ describe.each(DATABASE_KINDS)("ledger append and checkpoints (%s)", (kind) => {
 
   it("is idempotent: a retried batch returns the stored records and stores nothing new", async () => {
     const batch = statements(4);
-    const first = await appendDecisions(t.db, batch, WRITER);
+    const first = await appendDecisions(t.db, TEST_KEYS, batch, WRITER);
     const before = await count(t.db, sql`select count(*) as n from log_entries where log_id = 'decisions'`);
-    const retry = await appendDecisions(t.db, structuredClone(batch), WRITER, new Date(Date.now() + 60_000));
+    const retry = await appendDecisions(t.db, TEST_KEYS, structuredClone(batch), WRITER, new Date(Date.now() + 60_000));
     expect(retry.records.map((r) => [r.id, r.seq, r.leafHash, r.created])).toEqual(first.records.map((r) => [r.id, r.seq, r.leafHash, false]));
     expect(await count(t.db, sql`select count(*) as n from log_entries where log_id = 'decisions'`)).toBe(before);
     // A batch mixing a retried id with a new one stores only the new one.
     const [fresh] = statements(1);
-    const mixed = await appendDecisions(t.db, [batch[0]!, fresh!], WRITER);
+    const mixed = await appendDecisions(t.db, TEST_KEYS, [batch[0]!, fresh!], WRITER);
     expect(mixed.records.map((r) => r.created)).toEqual([false, true]);
     expect(mixed.records[1]!.seq).toBe(before);
   });
 
   it("refuses the same id with different content (409) and stores nothing of that batch", async () => {
     const [original] = statements(1);
-    await appendDecisions(t.db, [original!], WRITER);
+    await appendDecisions(t.db, TEST_KEYS, [original!], WRITER);
     const before = await count(t.db, sql`select count(*) as n from log_entries where log_id = 'decisions'`);
     const changed = structuredClone(original!);
     changed.result = { ...(changed.result ?? {}), response: "a different answer" };
-    await expect(appendDecisions(t.db, [...statements(2), changed], WRITER)).rejects.toSatisfy((e: unknown) => {
+    await expect(appendDecisions(t.db, TEST_KEYS, [...statements(2), changed], WRITER)).rejects.toSatisfy((e: unknown) => {
       expect(e).toBeInstanceOf(LedgerConflictError);
       expect((e as LedgerConflictError).status).toBe(409);
       expect((e as LedgerConflictError).errors).toEqual([expect.objectContaining({ index: 2, pointer: "/id" })]);
       return true;
     });
     // The same content from a different writer is a different record too.
-    await expect(appendDecisions(t.db, [original!], { name: "someone-else" })).rejects.toBeInstanceOf(LedgerConflictError);
+    await expect(appendDecisions(t.db, TEST_KEYS, [original!], { name: "someone-else" })).rejects.toBeInstanceOf(LedgerConflictError);
     expect(await count(t.db, sql`select count(*) as n from log_entries where log_id = 'decisions'`)).toBe(before);
   });
 
   it("refuses a batch that repeats an id", async () => {
     const [a, b] = statements(2);
     const dup = { ...b!, id: a!.id };
-    await expect(appendDecisions(t.db, [a!, dup], WRITER)).rejects.toSatisfy((e: unknown) => {
+    await expect(appendDecisions(t.db, TEST_KEYS, [a!, dup], WRITER)).rejects.toSatisfy((e: unknown) => {
       expect(e).toBeInstanceOf(LedgerInputError);
       expect((e as LedgerInputError).errors).toEqual([expect.objectContaining({ index: 1, pointer: "/id" })]);
       return true;
@@ -167,7 +168,7 @@ describe.each(DATABASE_KINDS)("ledger append and checkpoints (%s)", (kind) => {
 
   it("triggers refuse UPDATE, DELETE and TRUNCATE on every ledger table and on a decisions partition", async () => {
     // Row triggers fire per row: every table needs one (an access event and its checkpoint included).
-    await appendDecisions(t.db, statements(1), WRITER);
+    await appendDecisions(t.db, TEST_KEYS, statements(1), WRITER);
     await appendAccessEvent(t.db, { action: "decisions.search", outcome: "success" });
     const accessStore = tempCheckpointStore();
     await checkpoint(t.db, keys, accessStore, "access");
@@ -195,7 +196,7 @@ describe.each(DATABASE_KINDS)("ledger append and checkpoints (%s)", (kind) => {
       await executeSql(tx, sql`set local role decision_ledger_app`);
       expect(await count(tx as unknown as Db, sql`select count(*) as n from log_entries`)).toBeGreaterThan(0);
       const before = await count(tx as unknown as Db, sql`select count(*) as n from log_entries where log_id = 'decisions'`);
-      const r = await appendDecisions(tx as unknown as Db, statements(2), WRITER);
+      const r = await appendDecisions(tx as unknown as Db, TEST_KEYS, statements(2), WRITER);
       expect(r.records[0]!.seq).toBe(before);
     });
     for (const table of LEDGER_TABLES) {
@@ -259,7 +260,7 @@ describe.each(DATABASE_KINDS)("ledger append and checkpoints (%s)", (kind) => {
     expect((await checkpoint(t.db, keys, store))!.created).toBe(false);
 
     // The tree no longer extends the signed one (a stored node under the old checkpoint was altered).
-    await appendDecisions(t.db, statements(3), WRITER);
+    await appendDecisions(t.db, TEST_KEYS, statements(3), WRITER);
     const [big] = await queryRows(
       t.db,
       sql`select level, idx from merkle_nodes where log_id = 'decisions' and idx = 0 order by level desc limit 1`,
@@ -294,11 +295,11 @@ describe.each(DATABASE_KINDS)("ledger append and checkpoints (%s)", (kind) => {
     const externalStore = tempCheckpointStore();
     const rewritten = await createTestDatabase(kind);
     try {
-      await appendDecisions(t.db, statements(2), WRITER);
+      await appendDecisions(t.db, TEST_KEYS, statements(2), WRITER);
       const signed = (await checkpoint(t.db, keys, externalStore))!.checkpoint;
       // Someone with the database rebuilds it with other records (and a checkpoints table
       // that knows nothing of the signed history), longer than the signed tree.
-      await appendDecisions(rewritten.db, statements(signed.treeSize + 5), WRITER);
+      await appendDecisions(rewritten.db, TEST_KEYS, statements(signed.treeSize + 5), WRITER);
       expect(await readLatestCheckpoint(rewritten.db, "decisions")).toBeNull();
       await expect(checkpoint(rewritten.db, keys, externalStore)).rejects.toThrow(
         new RegExp(`does not extend the external checkpoint ${signed.treeSize}`),
@@ -306,7 +307,7 @@ describe.each(DATABASE_KINDS)("ledger append and checkpoints (%s)", (kind) => {
       expect(await readLatestCheckpoint(rewritten.db, "decisions")).toBeNull();
       expect((await externalStore.list("decisions")).map((c) => c.treeSize)).toEqual([signed.treeSize]);
       // The real ledger, grown, still extends it and is signed.
-      await appendDecisions(t.db, statements(2), WRITER);
+      await appendDecisions(t.db, TEST_KEYS, statements(2), WRITER);
       expect((await checkpoint(t.db, keys, externalStore))!.checkpoint.treeSize).toBe(signed.treeSize + 2);
     } finally {
       await rewritten.drop();

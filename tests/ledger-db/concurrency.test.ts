@@ -8,6 +8,7 @@ import { appendDecisions } from "@/lib/ledger-store/append-decisions";
 import { verifyDatabase } from "@/lib/ledger-store/verify/verify-database";
 import { createTestDatabase, DATABASE_KINDS, type TestDatabase } from "../support/test-databases";
 import { checkpoint, newKeys, statements, TEST_ORIGIN, tempCheckpointStore, type LedgerKeys, type TempCheckpointStore } from "./ledger-fixture";
+import { TEST_KEYS } from "@/tests/support/personal-data-keys";
 
 /** seq registry facts that must hold after any amount of concurrency. */
 async function registryFacts(db: Db, logId: string) {
@@ -95,7 +96,7 @@ describe.each(DATABASE_KINDS)("concurrent writers (%s)", (kind) => {
         work.map(async ({ db, batches, w }) => {
           const seqs: number[] = [];
           for (const batch of batches) {
-            const r = await appendDecisions(db, batch, { name: `writer` });
+            const r = await appendDecisions(db, TEST_KEYS, batch, { name: `writer` });
             // PGlite's single connection starves the background checkpointer (its queue is
             // always full), so there the first writer also signs between its batches.
             if (kind === "pglite" && w === 0 && (await checkpoint(db, keys, store, "decisions"))?.created) checkpointsSigned++;
@@ -132,8 +133,8 @@ describe.each(DATABASE_KINDS)("concurrent writers (%s)", (kind) => {
       const batch = statements(10);
       const other = kind === "postgres" ? (extra[extra.push(await openDatabase({ url: t.url! })) - 1]!).db : t.db;
       const [a, b] = await Promise.all([
-        appendDecisions(t.db, structuredClone(batch), { name: "writer" }),
-        appendDecisions(other, structuredClone(batch), { name: "writer" }),
+        appendDecisions(t.db, TEST_KEYS, structuredClone(batch), { name: "writer" }),
+        appendDecisions(other, TEST_KEYS, structuredClone(batch), { name: "writer" }),
       ]);
       expect(a.records.map((r) => r.seq)).toEqual(b.records.map((r) => r.seq));
       expect([a.records[0]!.created, b.records[0]!.created].sort()).toEqual([false, true]);

@@ -18,6 +18,7 @@ import { extendLog } from "@/lib/ledger-store/log-append";
 import type { LogId } from "@/lib/ledger/log-id";
 import type { XapiStatement } from "@/lib/ledger/xapi/types";
 import { createTestDatabase, TEST_POSTGRES_URL, type TestDatabase } from "../support/test-databases";
+import { TEST_KEYS } from "@/tests/support/personal-data-keys";
 
 export const TEST_ORIGIN = "ledger.test";
 
@@ -69,7 +70,7 @@ export async function buildLedger(
   let size = 0;
   const total = opts.batches + (opts.tailBatches ?? 0);
   for (let b = 0; b < total; b++) {
-    const r = await appendDecisions(db, all.slice(b * opts.perBatch, (b + 1) * opts.perBatch), { name: "h5-test-writer" });
+    const r = await appendDecisions(db, TEST_KEYS, all.slice(b * opts.perBatch, (b + 1) * opts.perBatch), { name: "h5-test-writer" });
     size = r.treeSize;
     if (b < opts.batches && (b + 1) % opts.checkpointEvery === 0) {
       const c = await checkpoint(db, keys, store);

@@ -6,10 +6,12 @@
 import { escapePointerToken } from "../json-pointer";
 import { decisionRoles } from "./actor-type";
 import type { DecisionColumns } from "./decision-columns";
+import { freeTextFields } from "./free-text";
+import { parseCommitmentString } from "./pd-commitment";
 import { personalDataPointers } from "./personal-data";
-import { contextExtension, isRecord, nonEmptyString } from "./read-statement";
+import { contextExtension, isActivity, isRecord, nonEmptyString } from "./read-statement";
 import { parseRfc3339 } from "./syntax";
-import type { LanguageMap, XapiActivity, XapiActor, XapiAgentObject, XapiGroup, XapiObject, XapiStatement, XapiVerb } from "./types";
+import type { LanguageMap, XapiActor, XapiAgentObject, XapiGroup, XapiObject, XapiStatement, XapiVerb } from "./types";
 import { EXT } from "./vocabulary";
 
 // The columns and their types are the catalogue's (decision-columns.ts); this module derives them.
@@ -65,10 +67,6 @@ function modelOf(s: XapiStatement, ai: XapiActor | null): { modelName: string | 
   };
 }
 
-function isActivity(obj: XapiObject): obj is XapiActivity {
-  return obj.objectType === undefined || obj.objectType === "Activity";
-}
-
 /** What the decision is about: the entity extension, else the activity (or agent, group, statement) itself. */
 function entityOf(obj: XapiObject): { entityType: string | null; entityId: string | null } {
   if (isActivity(obj)) {
@@ -89,27 +87,40 @@ function latencyOf(s: XapiStatement): number | null {
   return typeof latency === "number" && Number.isFinite(latency) && latency >= 0 && latency <= 2_147_483_647 ? Math.round(latency) : null;
 }
 
-/** The free text worth searching, in a fixed order. Never values the statement marks personal: the index is not masked. */
+/**
+ * The free text worth searching, in a fixed order (the response, then the outcome, then the
+ * other searchable fields). Never values the statement marks personal: the index is not masked.
+ */
 function searchTextOf(s: XapiStatement, outcome: string | null): string {
-  const personal = new Set(personalDataPointers(s));
+  const personal = personalDataPointers(s);
+  const isPersonal = (pointer: string) => personal.some((pp) => pointer === pp || pointer.startsWith(pp + "/"));
   const parts: string[] = [];
   const add = (pointer: string, v: unknown) => {
     const text = nonEmptyString(v);
-    if (text !== null && !personal.has(pointer) && ![...personal].some((pp) => pointer.startsWith(pp + "/"))) parts.push(text);
+    if (text !== null && !isPersonal(pointer)) parts.push(text);
   };
-  const extensionPointer = (iri: string) => `/context/extensions/${escapePointerToken(iri)}`;
-  add("/result/response", s.result?.response);
+  const fields = freeTextFields(s).filter((f) => f.searchable);
+  const response = fields[0]?.pointer === "/result/response" ? fields.shift()! : null;
+  if (response) add(response.pointer, response.text);
   if (outcome !== null) add(`/result/extensions/${escapePointerToken(EXT.outcome)}`, outcome);
-  const error = contextExtension(s, EXT.error);
-  if (isRecord(error)) add(`${extensionPointer(EXT.error)}/message`, error.message);
-  const output = contextExtension(s, EXT.output);
-  const outputPointer = extensionPointer(EXT.output);
-  if (typeof output === "string") add(outputPointer, output);
-  else if (isRecord(output)) for (const k of ["text", "summary", "rationale"]) add(`${outputPointer}/${k}`, output[k]);
-  if (isActivity(s.object)) {
-    for (const [lang, text] of Object.entries(s.object.definition?.name ?? {})) add(`/object/definition/name/${escapePointerToken(lang)}`, text);
-  }
+  for (const f of fields) add(f.pointer, f.text);
   return parts.join("\n");
+}
+
+/** The AI system's name as the ai_system column holds it: its name, else its home page, else its IFI. */
+function aiSystemName(ai: XapiActor | null): string | null {
+  return ai ? (nonEmptyString(ai.name) ?? ai.account?.homePage ?? agentIdOf(ai)) : null;
+}
+
+/** The ai_system column of a statement (detection settings are kept per AI system). */
+export function aiSystemNameOf(statement: XapiStatement): string | null {
+  return aiSystemName(decisionRoles(statement).aiSystem);
+}
+
+/** A person's name for a column; null when it is a commitment (its value is in the encrypted store). */
+function displayName(v: unknown): string | null {
+  const name = nonEmptyString(v);
+  return name === null || parseCommitmentString(name) !== null ? null : name;
 }
 
 /** Columns stored next to each statement for filtering; see the profile for each rule. */
@@ -126,8 +137,8 @@ export function deriveDecisionColumns(statement: XapiStatement): DecisionColumns
     occurredAt: new Date(parseRfc3339(s.timestamp) ?? Number.NaN),
     actorType: roles.actorType,
     actorId: agentIdOf(s.actor),
-    actorName: nonEmptyString(s.actor.name),
-    aiSystem: ai ? (nonEmptyString(ai.name) ?? ai.account?.homePage ?? agentIdOf(ai)) : null,
+    actorName: displayName(s.actor.name),
+    aiSystem: aiSystemName(ai),
     ...modelOf(s, ai),
     verb: verbShortName(s.verb),
     ...entityOf(s.object),
@@ -136,7 +147,7 @@ export function deriveDecisionColumns(statement: XapiStatement): DecisionColumns
     latencyMs: latencyOf(s),
     sessionId: s.context?.registration ?? nonEmptyString(contextExtension(s, EXT.sessionId)),
     reviewerId: reviewer ? agentIdOf(reviewer) : null,
-    reviewerName: reviewer ? nonEmptyString(reviewer.name) : null,
+    reviewerName: reviewer ? displayName(reviewer.name) : null,
     humanReview: roles.humanReview,
     errorState: error !== undefined && error !== null && error !== false,
     searchText: searchTextOf(s, outcome),

@@ -63,6 +63,8 @@ const REF_RE = new RegExp(`^${REF_SOURCE}$`);
 // JavaScript's `$` (without the m flag) matches only at the very end: no trailing newline slips through.
 const STRING_FORM_RE = new RegExp(`^${PD_STRING_PREFIX}${REF_AND_COMMITMENT_SOURCE}$`);
 const ACCOUNT_NAME_RE = new RegExp(`^${REF_AND_COMMITMENT_SOURCE}$`);
+const STRING_FORM_IN_TEXT_RE = new RegExp(`${PD_STRING_PREFIX}${REF_AND_COMMITMENT_SOURCE}`, "g");
+const RESERVED_IN_TEXT_RE = new RegExp(`${PD_STRING_PREFIX}${REF_AND_COMMITMENT_SOURCE}`, "i");
 
 /** `length` bytes from `random`, copied so that a source reusing its buffer cannot change them later. */
 function randomBytesExactly(random: RandomBytes, length: number): Uint8Array {
@@ -127,6 +129,32 @@ function parseRefAndCommitment(match: RegExpExecArray | null): PdCommitment | nu
 /** The string form `pd:v1:<ref>:<commitment as 64 lowercase hex digits>`. */
 export function formatCommitmentString(ref: string, commitment: Uint8Array): string {
   return PD_STRING_PREFIX + refAndCommitment(ref, commitment);
+}
+
+/** A string form found inside a longer text (a detected span committed in place): UTF-16 offsets. */
+export interface PdCommitmentInText extends PdCommitment {
+  start: number;
+  end: number;
+}
+
+/**
+ * Every string form inside `text`, left to right. Free text can hold commitments in place of
+ * detected identifiers ("Applicant pd:v1:…:… asked for…"); a field that is one commitment as
+ * a whole is the one-element case.
+ */
+export function findCommitmentStrings(text: string): PdCommitmentInText[] {
+  const found: PdCommitmentInText[] = [];
+  for (const match of text.matchAll(STRING_FORM_IN_TEXT_RE))
+    found.push({ ref: match[1]!, commitment: fromHex(match[2]!), start: match.index, end: match.index + match[0].length });
+  return found;
+}
+
+/**
+ * Whether producer input spells something only the ledger may write: a string form (in any
+ * letter case, so a reader lowercasing text cannot turn it into one) or the Agent form's home page.
+ */
+export function containsReservedCommitmentForm(text: string): boolean {
+  return RESERVED_IN_TEXT_RE.test(text) || text === PD_ACCOUNT_HOME_PAGE;
 }
 
 /** Parses the string form exactly as formatCommitmentString writes it; anything else is null. */

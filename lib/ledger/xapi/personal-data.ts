@@ -3,7 +3,7 @@
  * statement declares), and masked copies for display. Masked copies are not records: they
  * no longer match the record's hash.
  */
-import { arrayIndexOf, escapePointerToken, getAtPath, getByPointer, parseJsonPointer } from "../json-pointer";
+import { escapePointerToken, getByPointer, parseJsonPointer, replaceAtPath } from "../json-pointer";
 import { contextExtension, hasRole, isRecord } from "./read-statement";
 import type { XapiActor, XapiStatement } from "./types";
 import { EXT, ROLES } from "./vocabulary";
@@ -79,15 +79,7 @@ export function maskPersonalData(statement: XapiStatement, pointers: readonly st
   const copy = structuredClone(statement) as XapiStatement;
   for (const pointer of pointers) {
     const path = parseJsonPointer(pointer);
-    if (path === null || path.length === 0) continue;
-    const parent = getAtPath(copy, path.slice(0, -1));
-    const last = path[path.length - 1]!;
-    if (Array.isArray(parent)) {
-      const index = arrayIndexOf(last);
-      if (index >= 0 && index < parent.length) parent[index] = PERSONAL_DATA_MASK;
-    } else if (isRecord(parent) && Object.prototype.hasOwnProperty.call(parent, last)) {
-      parent[last] = PERSONAL_DATA_MASK;
-    }
+    if (path !== null) replaceAtPath(copy, path, PERSONAL_DATA_MASK);
   }
   return copy;
 }

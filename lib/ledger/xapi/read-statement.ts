@@ -4,7 +4,7 @@
  * JSON and roles are optional lists, so every reader checks the shape it expects and a
  * malformed value is ignored rather than trusted.
  */
-import type { XapiStatement } from "./types";
+import type { XapiActivity, XapiObject, XapiStatement } from "./types";
 
 export function isRecord(v: unknown): v is Record<string, unknown> {
   return typeof v === "object" && v !== null && !Array.isArray(v);
@@ -23,4 +23,9 @@ export function contextExtension(s: XapiStatement, iri: string): unknown {
 
 export function hasRole(relevantTypes: readonly string[] | undefined, role: string): boolean {
   return relevantTypes !== undefined && relevantTypes.includes(role);
+}
+
+/** An Activity object (objectType is optional for activities). */
+export function isActivity(obj: XapiObject): obj is XapiActivity {
+  return obj.objectType === undefined || obj.objectType === "Activity";
 }

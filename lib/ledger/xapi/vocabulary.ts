@@ -64,6 +64,12 @@ export const EXT = {
   personalFeatures: `${NS}ext/personal-features`,
   /** context: further RFC 6901 pointers into this statement that are personal data. */
   personalData: `${NS}ext/personal-data`,
+  /**
+   * context: the personal-data format of this record (docs/decision-profile.md §15), set by
+   * the ledger at ingest and refused from producers. Absent: a record stored before personal
+   * data was committed (format 0, plaintext in the hashed bytes).
+   */
+  personalDataFormat: `${NS}ext/personal-data-format`,
   /** context: the data subject ({ ref, emailSha256, ... }); personal data as a whole. */
   subject: `${NS}ext/subject`,
   /** context: the model's raw output (no personal data). */

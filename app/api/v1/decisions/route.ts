@@ -1,7 +1,7 @@
 import { createIngestHandler } from "@/lib/api/ingest";
-import { getDb } from "@/lib/server/runtime";
+import { getDb, getPersonalDataKeys } from "@/lib/server/runtime";
 
 // Guard: the API key check (scope "ingest") is the first thing the handler does; see lib/api/ingest.ts.
 export const dynamic = "force-dynamic";
 
-export const POST = createIngestHandler({ getDb });
+export const POST = createIngestHandler({ getDb, getPersonalDataKeys });
