@@ -26,6 +26,13 @@ export const ACCESS_ACTIONS = [
   "api_keys.create",
   "api_keys.revoke",
   "checkpoint.create",
+  "personal_data.erasure_request",
+  "personal_data.erasure_approve",
+  "personal_data.erasure_reject",
+  "personal_data.detection_update",
+  "personal_data.rotate_kek",
+  "legal_holds.place",
+  "legal_holds.release",
 ] as const;
 export type AccessAction = (typeof ACCESS_ACTIONS)[number];
 

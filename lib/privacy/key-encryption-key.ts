@@ -106,6 +106,35 @@ export function loadKeyEncryptionKey(env: KeyEnvironment): LocalKeyEncryptionKey
   return loadSecretKey(env, KEK_VARIABLE, (rawKey) => new LocalKeyEncryptionKey(rawKey));
 }
 
+/** The environment variable (or `_FILE`) holding the KEK being retired during a rotation. */
+export const PREVIOUS_KEK_VARIABLE = "PERSONAL_DATA_KEK_PREVIOUS";
+
+/**
+ * The current KEK plus the ones being retired: wraps with the current one only, unwraps with
+ * whichever KEK a wrapped key names. A server configured with both keeps every subject
+ * readable while `decision-ledger rotate-kek` re-wraps the data keys, in any order.
+ */
+export class KeyEncryptionKeyRing implements KeyEncryptionKey {
+  readonly id: string;
+
+  constructor(
+    readonly current: KeyEncryptionKey,
+    readonly previous: readonly KeyEncryptionKey[],
+  ) {
+    this.id = current.id;
+  }
+
+  wrap(dataKey: Uint8Array, context: WrapContext): Promise<WrappedDataKey> {
+    return this.current.wrap(dataKey, context);
+  }
+
+  unwrap(wrapped: WrappedDataKey, context: WrapContext): Promise<Uint8Array> {
+    const kek = [this.current, ...this.previous].find((k) => k.id === wrapped.kekId);
+    if (!kek) throw new DataKeyUnwrapError(`data key is wrapped by KEK ${wrapped.kekId}, which is neither the current KEK ${this.id} nor a previous one`);
+    return kek.unwrap(wrapped, context);
+  }
+}
+
 /**
  * Rotation of one data key: unwrapped with `from`, wrapped again with `to`; the data key,
  * and so every opening it seals, stays the same. A key already wrapped by `to` is returned

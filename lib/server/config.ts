@@ -36,6 +36,8 @@ export const configSchema = z
     CHECKPOINT_DIR: optionalString,
     PERSONAL_DATA_KEK: optionalString,
     PERSONAL_DATA_KEK_FILE: optionalString,
+    PERSONAL_DATA_KEK_PREVIOUS: optionalString,
+    PERSONAL_DATA_KEK_PREVIOUS_FILE: optionalString,
     PERSONAL_DATA_INDEX_KEY: optionalString,
     PERSONAL_DATA_INDEX_KEY_FILE: optionalString,
     CHECKPOINT_INTERVAL_SECONDS: positiveSeconds(60),
@@ -69,6 +71,9 @@ export const CONFIG_DOCS: Record<keyof z.input<typeof configSchema>, string> = {
   PERSONAL_DATA_KEK:
     "Key-encryption key (32 bytes, hex or base64) that wraps every data subject's data key (docs/privacy.md). Keep it outside the database. Unset with neither it nor its _FILE: generated into DATA_DIR (demo only; refused when DATABASE_URL is set and DEMO is false).",
   PERSONAL_DATA_KEK_FILE: "File holding PERSONAL_DATA_KEK (a mounted secret). Set one of the two, not both.",
+  PERSONAL_DATA_KEK_PREVIOUS:
+    "During a KEK rotation only: the KEK being retired, so data keys it wrapped still open until `decision-ledger rotate-kek` has re-wrapped them under PERSONAL_DATA_KEK. Remove it afterwards.",
+  PERSONAL_DATA_KEK_PREVIOUS_FILE: "File holding PERSONAL_DATA_KEK_PREVIOUS.",
   PERSONAL_DATA_INDEX_KEY:
     "Blind-index key (32 bytes, hex or base64): HMAC key for exact search on personal identifiers and for idempotent retries. Same rules as PERSONAL_DATA_KEK.",
   PERSONAL_DATA_INDEX_KEY_FILE: "File holding PERSONAL_DATA_INDEX_KEY.",

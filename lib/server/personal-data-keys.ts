@@ -1,7 +1,7 @@
 import "server-only";
 import { randomBytes } from "node:crypto";
 import { INDEX_KEY_VARIABLE } from "../privacy/blind-index";
-import { KEK_VARIABLE } from "../privacy/key-encryption-key";
+import { KEK_VARIABLE, PREVIOUS_KEK_VARIABLE } from "../privacy/key-encryption-key";
 import { KeyConfigurationError, readSecretKey } from "../privacy/key-material";
 import { loadPersonalDataKeys, type PersonalDataKeys } from "../privacy/personal-data-keys";
 import type { ServerConfig } from "./config";
@@ -21,6 +21,8 @@ export function loadOrCreatePersonalDataKeys(config: ServerConfig, warn: (text: 
     [`${KEK_VARIABLE}_FILE`]: config.PERSONAL_DATA_KEK_FILE,
     [INDEX_KEY_VARIABLE]: config.PERSONAL_DATA_INDEX_KEY,
     [`${INDEX_KEY_VARIABLE}_FILE`]: config.PERSONAL_DATA_INDEX_KEY_FILE,
+    [PREVIOUS_KEK_VARIABLE]: config.PERSONAL_DATA_KEK_PREVIOUS,
+    [`${PREVIOUS_KEK_VARIABLE}_FILE`]: config.PERSONAL_DATA_KEK_PREVIOUS_FILE,
   };
   for (const [variable, fileName] of Object.entries(GENERATED_FILES)) {
     if (readSecretKey(env, variable) !== null) continue;
