@@ -8,6 +8,11 @@
  *      sequence numbers, hash chain and Merkle nodes — against a baseline that INSERTs the
  *      very same rows (read back afterwards) in the same batches into decisions_baseline:
  *      same columns, same indexes, same monthly partitioning, no ledger around it.
+ *  (a2) the cost of privacy by construction: appendDecisions (personal values committed, openings
+ *      sealed under per-subject data keys, blind-index lookups) against the previous release's
+ *      append (tests/support/legacy-ledger.ts: plaintext statement hashed, nothing else), the
+ *      same statements in alternating batches of 1,000 on the same log, so both meet the same
+ *      table sizes and cache state.
  *  (b) full verification throughput: verifyLog over the whole decisions log (every content
  *      hash, the chain, every stored Merkle node, the root at every checkpoint, signatures,
  *      the external store) against a baseline that only reads the canonical bytes and
@@ -18,13 +23,15 @@
  *
  * The log is filled to LEDGER_BENCH_ROWS through appendDecisions itself (batches of 1,000,
  * the real append path), with the demo statements re-used under fresh ids; a checkpoint is
- * signed every tenth of the way, into an external checkpoint directory in the temp dir.
+ * signed every tenth of the way, into an external checkpoint directory in the temp dir. The
+ * (a2) baseline's records stay in the log, so (b) verifies both personal-data formats.
  * Before the fill (after (a)) the explorer's secondary indexes on `decisions` are dropped:
  * they cost most of each insert, and neither (b) nor (c) reads through them.
  *
  *   BENCH_DATABASE_URL        server (default TEST_POSTGRES_URL or postgres://postgres@127.0.0.1:5432/postgres)
  *   LEDGER_BENCH_ROWS         records in the log for (b) and (c) (default 1000000)
  *   LEDGER_BENCH_APPEND_ROWS  records appended for (a) (default 50000)
+ *   LEDGER_BENCH_PRIVACY_ROWS records appended by each path for (a2) (default 20000)
  *   LEDGER_BENCH_KEEP=1       keep the database (name printed) with its key and external checkpoints
  *                             ($TMPDIR/dl-bench-ledger-<name>); LEDGER_BENCH_DB=<name> reuses one
  *                             (then (a) and the fill are skipped)
@@ -51,12 +58,14 @@ import { verifyLog } from "../lib/ledger-store/verify/verify-database";
 import { columnTypes, createBaselineTable, decisionColumns, dropSecondaryIndexes, insertStatement, readDecisionRows } from "./support/baseline-table";
 import { createBenchDatabase } from "./support/bench-db";
 import { formatRate, markdownTable, percentile, table, timed } from "./support/stats";
+import { appendLegacyDecisions } from "../tests/support/legacy-ledger";
 import { newPersonalDataKeys } from "../tests/support/personal-data-keys";
 
 const BENCH_KEYS = newPersonalDataKeys();
 
 const ROWS = Number(process.env.LEDGER_BENCH_ROWS ?? 1_000_000);
 const APPEND_ROWS = Number(process.env.LEDGER_BENCH_APPEND_ROWS ?? 50_000);
+const PRIVACY_ROWS = Number(process.env.LEDGER_BENCH_PRIVACY_ROWS ?? 20_000);
 const BATCH = 1_000;
 const VERIFY_BATCH = 5_000;
 const PROOFS = 1_000;
@@ -165,6 +174,7 @@ async function openSigning(db: Db, stateDir: string): Promise<Signing> {
  */
 async function appendAndFill(db: Db, signing: Signing, results: Result[]): Promise<void> {
   const pool = await measureAppend(db, results);
+  await measurePrivacyCost(db, pool, results);
   await fillLog(db, pool, signing);
 }
 
@@ -201,9 +211,36 @@ async function measureAppend(db: Db, results: Result[]): Promise<XapiStatement[]
   return pool;
 }
 
+/**
+ * (a2) appendDecisions against the previous release's append, PRIVACY_ROWS records each, in
+ * alternating batches (which one goes first alternates too), timing each path's batches only.
+ */
+async function measurePrivacyCost(db: Db, pool: XapiStatement[], results: Result[]): Promise<void> {
+  log(`(a2) ${n(PRIVACY_ROWS)} records through appendDecisions and ${n(PRIVACY_ROWS)} through the previous release's append, alternating batches of ${n(BATCH)}...`);
+  const ms = { committed: 0, legacy: 0 };
+  const paths = {
+    committed: (batch: XapiStatement[]) => appendDecisions(db, BENCH_KEYS, batch, WRITER),
+    legacy: (batch: XapiStatement[]) => appendLegacyDecisions(db, batch, WRITER),
+  };
+  const offset = await logSize(db);
+  for (let i = 0; i < PRIVACY_ROWS; i += BATCH) {
+    const count = Math.min(BATCH, PRIVACY_ROWS - i);
+    const order = (i / BATCH) % 2 === 0 ? (["committed", "legacy"] as const) : (["legacy", "committed"] as const);
+    for (const which of order) {
+      const batch = reissue(pool, count, offset + 2 * i + (which === "legacy" ? count : 0));
+      ms[which] += (await timed(() => paths[which](batch))).ms;
+    }
+  }
+  const committedRate = (PRIVACY_ROWS / ms.committed) * 1000;
+  const legacyRate = (PRIVACY_ROWS / ms.legacy) * 1000;
+  log(`    appendDecisions ${formatRate(committedRate)}, previous release ${formatRate(legacyRate)} (${Math.round((committedRate / legacyRate) * 100)}%)`);
+  results.push({ ...rateAgainstBaseline("(a2) append with commitments + encryption, vs previous append", committedRate, legacyRate), target: "-", pass: "-" });
+}
+
 /** Fills the log to ROWS records through appendDecisions, signing a checkpoint every tenth of the way. */
 async function fillLog(db: Db, pool: XapiStatement[], signing: Signing): Promise<void> {
   let size = await logSize(db);
+  const startSize = size;
   const step = Math.max(BATCH, Math.round(ROWS / 10 / BATCH) * BATCH);
   const dropped = await dropSecondaryIndexes(db);
   log(`filling the log to ${n(ROWS)} records through appendDecisions (checkpoint every ${n(step)}; the ${dropped.length} explorer indexes dropped first, see docs/benchmarks.md)...`);
@@ -217,7 +254,7 @@ async function fillLog(db: Db, pool: XapiStatement[], signing: Signing): Promise
       await signing.sign();
       nextCheckpoint += step;
       const s = (performance.now() - fillStart) / 1000;
-      log(`    ${n(size)} records, ${formatRate((size - APPEND_ROWS) / s)}`);
+      log(`    ${n(size)} records, ${formatRate((size - startSize) / s)}`);
     }
   }
 }

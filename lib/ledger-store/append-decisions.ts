@@ -1,5 +1,5 @@
 import "server-only";
-import { randomBytes, randomUUID } from "node:crypto";
+import { randomUUID } from "node:crypto";
 import { sql } from "drizzle-orm";
 import { z } from "zod";
 import { executeSql, queryRows, type Db } from "../../db/client";
@@ -12,9 +12,12 @@ import type { PersonalDataDetectionConfig } from "../ledger/personal-data-detect
 import { commitStatement, reservedFormErrors, type CommittedStatement } from "../ledger/xapi/commit-statement";
 import { aiSystemNameOf, deriveDecisionColumns } from "../ledger/xapi/derived-columns";
 import { contentWithoutServerFields, prepareStatement } from "../ledger/xapi/server-fields";
+import { contextExtension } from "../ledger/xapi/read-statement";
 import type { XapiAgent, XapiStatement } from "../ledger/xapi/types";
+import { EXT } from "../ledger/xapi/vocabulary";
 import { validateStatement } from "../ledger/xapi/validate";
 import type { PersonalDataKeys } from "../privacy/personal-data-keys";
+import { pooledRandomBytes } from "../privacy/random-pool";
 import { readDetectionSettings } from "./detection-settings";
 import { LedgerConflictError, LedgerInputError, type ItemError } from "./errors";
 import { extendLog, insertLogEntries, lockLog, readLogHead } from "./log-append";
@@ -149,6 +152,7 @@ function prepareBatch(
   const authority = authorityOf(writer);
   const stored = now.toISOString();
   const firstIndexOfId = new Map<string, number>();
+  const random = pooledRandomBytes();
   inputs.forEach((input, index) => {
     const result = validateStatement(input);
     if (!result.ok) {
@@ -168,8 +172,11 @@ function prepareBatch(
       return;
     }
     firstIndexOfId.set(id, index);
-    const committed = commitStatement(submitted, { backend: nodeBytesBackend, random: randomBytes, detection: detectionFor(aiSystemNameOf(submitted)) });
-    const stillValid = validateStatement(committed.statement);
+    const committed = commitStatement(submitted, { backend: nodeBytesBackend, random, detection: detectionFor(aiSystemNameOf(submitted)) });
+    // The profile's own rules only ever write forms valid where they stand; a pointer the
+    // producer declared can name any field (an id, a timestamp), so only then is the
+    // committed statement validated again.
+    const stillValid = declaresPersonalPointers(submitted) ? validateStatement(committed.statement) : { ok: true as const };
     if (!stillValid.ok) {
       for (const e of stillValid.errors)
         errors.push({ index, pointer: e.pointer, message: `is declared personal data, but a commitment cannot stand in this field (${e.message}); declare the enclosing value instead` });
@@ -188,6 +195,11 @@ function prepareBatch(
   });
   if (errors.length > 0) throw new LedgerInputError(errors);
   return prepared;
+}
+
+function declaresPersonalPointers(s: XapiStatement): boolean {
+  const declared = contextExtension(s, EXT.personalData);
+  return Array.isArray(declared) && declared.length > 0;
 }
 
 /**

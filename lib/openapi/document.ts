@@ -78,9 +78,15 @@ const ERROR_EXAMPLES: Record<ApiErrorCode, Json> = {
     error: {
       status: 400,
       code: "invalid_statements",
-      message: "2 problem(s) in the submitted statements; nothing was stored",
+      message: "4 problem(s) in the submitted statements; nothing was stored",
       problems: [
         { index: 0, pointer: "/timestamp", message: "must be an RFC 3339 date-time with an offset (Z or ±hh:mm), e.g. 2025-02-13T14:23:17.234Z" },
+        { index: 1, pointer: "/result/response", message: "holds a personal-data commitment form (pd:v1:…) that only the ledger writes" },
+        {
+          index: 2,
+          pointer: "/context/extensions/https:~1~1decision-ledger.dev~1xapi~1ext~1personal-data-format",
+          message: "is set by the ledger at ingest; leave it out",
+        },
         { index: 3, pointer: "/id", message: "duplicate id 0b6a5e8e-3c1f-4d7a-9e2b-5f8c1d2e3a4b in this batch (also at index 1)" },
       ],
       requestId: "3f1c2a9e-8d7b-4e6f-9a1b-2c3d4e5f6a7b",
@@ -135,6 +141,12 @@ function ingestPaths(): Record<string, Json> {
           `(${INGEST_LIMITS.maxBytes} bytes) of UTF-8 JSON. A batch is atomic: if any statement is invalid, or an id is already ` +
           "stored with different content, nothing is stored. Retrying a statement with the same id and the same content is " +
           "safe: it is answered with the stored record (`created: false`). Statements are appended in the order sent.\n\n" +
+          "Personal values (the profile's personal fields, human agents, identifiers detected in free text) are replaced by " +
+          "salted commitments before hashing and stored encrypted apart from the log; each answer entry lists them in " +
+          "`personalPointers`. Commitments are written by the ledger only: a statement containing the commitment form " +
+          "(`pd:v1:…`, or an account with home page `https://decision-ledger.dev/xapi/pd/v1`) or the format extension " +
+          "`https://decision-ledger.dev/xapi/ext/personal-data-format` is refused with 400 `invalid_statements`, naming the field. " +
+          "See docs/privacy.md.\n\n" +
           `The API key needs the \`${INGEST_SCOPE}\` scope; its owner becomes each statement's xAPI \`authority\`.`,
         security: [{ ingestApiKey: [] }],
         parameters: [
@@ -178,7 +190,7 @@ function ingestPaths(): Record<string, Json> {
             content: { "application/json": { schema: { $ref: "#/components/schemas/IngestResult" } } },
           },
           "400": errorResponse(
-            "The body or a statement is invalid; nothing was stored.",
+            "The body or a statement is invalid (including a commitment form or the personal-data format extension sent by the producer); nothing was stored.",
             ["invalid_encoding", "invalid_json", "duplicate_key", "too_deep", "invalid_body", "invalid_statements"],
             XAPI_HEADER,
           ),
@@ -337,7 +349,7 @@ function ingestResultSchema(): Json {
         description: "One entry per submitted statement, in the order sent.",
         items: {
           type: "object",
-          required: ["index", "id", "seq", "leafHash", "created"],
+          required: ["index", "id", "seq", "leafHash", "created", "personalPointers"],
           additionalProperties: false,
           properties: {
             index: { type: "integer", minimum: 0, description: "Position in the submitted batch (0 for a single statement)." },
@@ -349,13 +361,34 @@ function ingestResultSchema(): Json {
               description: "Hex SHA-256(0x00 || RFC 8785 canonical statement as stored), the RFC 9162 leaf hash.",
             },
             created: { type: "boolean", description: "false when this id was already stored with the same content." },
+            personalPointers: {
+              type: "array",
+              items: { type: "string" },
+              description:
+                "RFC 6901 pointers (into the statement as sent) whose values were treated as personal data: stored as salted " +
+                "commitments in the hashed record, the values encrypted apart from the log (docs/privacy.md).",
+            },
           },
         },
       },
       treeSize: { type: "integer", minimum: 1, description: "Size of the decisions log after this request." },
     },
     example: {
-      stored: [{ index: 0, id: "ca5711cc-ea3f-46f7-a748-d315cbe1bb8e", seq: 1041, leafHash: "9f2c…", created: true }],
+      stored: [
+        {
+          index: 0,
+          id: "ca5711cc-ea3f-46f7-a748-d315cbe1bb8e",
+          seq: 1041,
+          leafHash: "9f2c…",
+          created: true,
+          personalPointers: [
+            "/context/extensions/https:~1~1decision-ledger.dev~1xapi~1ext~1subject",
+            "/context/extensions/https:~1~1decision-ledger.dev~1xapi~1ext~1input-features/age_band",
+            "/context/extensions/https:~1~1decision-ledger.dev~1xapi~1ext~1input-features/postcode_area",
+            "/context/contextAgents/0/agent/name",
+          ],
+        },
+      ],
       treeSize: 1042,
     },
   };

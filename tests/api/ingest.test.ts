@@ -31,7 +31,7 @@ interface ErrorBody {
   };
 }
 interface OkBody {
-  stored: { index: number; id: string; seq: number; leafHash: string; created: boolean }[];
+  stored: { index: number; id: string; seq: number; leafHash: string; created: boolean; personalPointers: string[] }[];
   treeSize: number;
 }
 

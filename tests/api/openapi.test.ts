@@ -7,6 +7,11 @@ import { validateStatement } from "@/lib/ledger/xapi/validate";
 import { PROFILE_EXAMPLES } from "@/lib/ledger/profile-examples";
 import { GET } from "@/app/api/v1/openapi.json/route";
 import { ruleFor, type HttpMethod } from "@/lib/auth/route-rules";
+import { randomBytes } from "node:crypto";
+import { nodeBytesBackend } from "@/lib/hash/node-sha256";
+import { DEFAULT_PERSONAL_DATA_DETECTION_CONFIG } from "@/lib/ledger/personal-data-detection/detection-config";
+import { commitStatement, reservedFormErrors } from "@/lib/ledger/xapi/commit-statement";
+import { EXT } from "@/lib/ledger/xapi/vocabulary";
 
 type Json = Record<string, unknown>;
 
@@ -177,5 +182,34 @@ describe("GET /api/v1/openapi.json", () => {
       }
     }
     expect([...used].sort()).toEqual(Object.keys(API_ERROR_CODES).sort());
+  });
+
+  test("the ingest answer documents personalPointers, and its example lists what ingest commits in that statement", async () => {
+    const doc = await fetchDocument();
+    const result = ((doc.components as Json).schemas as Record<string, Json>).IngestResult!;
+    const item = ((result.properties as Json).stored as Json).items as Json;
+    expect(item.required).toContain("personalPointers");
+    expect((item.properties as Json).personalPointers).toMatchObject({ type: "array", items: { type: "string" } });
+    const example = (result.example as { stored: { id: string; personalPointers: string[] }[] }).stored[0]!;
+    expect(example.id).toBe(PROFILE_EXAMPLES.loanDenialHumanApproved.id);
+    const committed = commitStatement(PROFILE_EXAMPLES.loanDenialHumanApproved, {
+      backend: nodeBytesBackend,
+      random: randomBytes,
+      detection: DEFAULT_PERSONAL_DATA_DETECTION_CONFIG,
+    });
+    expect(example.personalPointers).toEqual(committed.personalPointers);
+    expect(schemaProblems(result, result.example)).toEqual([]);
+  });
+
+  test("the invalid_statements example shows the refusals of reserved forms with the messages ingest sends", async () => {
+    const doc = await fetchDocument();
+    const op = (doc.paths as Record<string, Json>)["/api/v1/decisions"]!.post as Json;
+    const examples = ((op.responses as Record<string, Json>)["400"]!.content as Record<string, Json>)["application/json"]!.examples as Record<string, Json>;
+    const problems = ((examples.invalid_statements!.value as Json).error as Json).problems as { pointer: string; message: string }[];
+    const forged = structuredClone(PROFILE_EXAMPLES.moderationFlagAiOnly);
+    forged.result = { ...forged.result, response: `pd:v1:7d3f1c2a-9b4e-4f6a-8c1d-2e5b7a9f0c3e:${"0".repeat(64)}` };
+    forged.context!.extensions = { ...forged.context!.extensions, [EXT.personalDataFormat]: 1 };
+    for (const refusal of reservedFormErrors(forged)) expect(problems).toContainEqual(expect.objectContaining(refusal));
+    expect(op.description).toContain("personalPointers");
   });
 });
