@@ -5,8 +5,9 @@ import { storageStateFor, waitForDemoSeed } from "./support/roles";
 /**
  * The decision explorer as its users meet it: a compliance officer answering "every denial
  * by model 3.2 for this case in the last 7 days, and who approved them", opening one,
- * checking it in the browser and revealing personal data with a reason; an incident reviewer
- * opening a shared link; an auditor who sees personal data masked; and axe on both pages.
+ * checking it in the browser and revealing personal data with a reason (each revealed value
+ * checked against its commitment in the browser); an incident reviewer opening a shared link;
+ * an auditor who sees commitments as placeholders yet checks the full record; and axe on both pages.
  */
 
 // The demo seed stores the oldest decisions first and the last week last: wait until it is
@@ -101,8 +102,8 @@ test.describe("as a compliance officer", () => {
     if ((await status.textContent())?.includes("Not yet")) await page.getByRole("button", { name: "Sign a checkpoint now" }).click();
     await expect(status).toHaveText(/Verified/, { timeout: 30_000 });
 
-    // Personal data is masked until revealed with a reason.
-    await expect(page.getByTestId("masked-value").first()).toBeVisible();
+    // Personal data is committed: placeholders until revealed with a reason, and the values are not in the page.
+    await expect(page.getByTestId("committed-value").first()).toBeVisible();
     expect(await page.content()).not.toMatch(/cust-\d{7}/);
     await page.getByRole("button", { name: "Reveal personal data…" }).click();
     await page.getByLabel(/Why do you need to see/).fill("short");
@@ -112,9 +113,16 @@ test.describe("as a compliance officer", () => {
     await page.getByLabel(/Why do you need to see/).fill(reason);
     await page.getByRole("button", { name: "Reveal and log" }).click();
     await expect(page.getByText("Personal data revealed")).toBeVisible();
-    await expect(page.getByTestId("masked-value")).toHaveCount(0);
+    // The record's sections show the values (the summary above them, rendered by the server, keeps its placeholders).
+    await expect(page.locator("[data-testid^='section-']").getByTestId("committed-value")).toHaveCount(0);
     await expect(page.getByTestId("section-inputs")).toContainText(/cust-\d{7}/);
-    // With the canonical text in hand the browser recomputes the leaf hash and still verifies.
+    // Each revealed value was checked against its commitment in this browser.
+    await expect(page.getByTestId("opening-check-summary")).toContainText(/match(es)? (its|their) commitments?/);
+    const verdicts = page.getByTestId("opening-verdict");
+    expect(await verdicts.count()).toBeGreaterThan(0);
+    expect(new Set(await verdicts.evaluateAll((items) => items.map((i) => i.getAttribute("data-status"))))).toEqual(new Set(["matches"]));
+    // The record's hashed text is unchanged by the reveal (it holds commitments), and still verifies.
+    await expect(page.getByTestId("section-raw")).not.toContainText(/cust-\d{7}/);
     await expect(status).toHaveText(/Verified/, { timeout: 30_000 });
     const decisionId = page.url().match(/decisions\/([0-9a-f-]{36})/)![1]!;
 
@@ -176,18 +184,24 @@ test("an incident reviewer opening a shared link gets exactly the same view", as
 test.describe("as an auditor", () => {
   test.use({ storageState: storageStateFor("auditor") });
 
-  test("sees personal data masked and no way to reveal it", async ({ page }) => {
+  test("sees commitments as placeholders, no way to reveal them, and checks the full record in the browser", async ({ page }) => {
     await page.goto("/decisions?verb=denied&entityType=loan-application&range=30d");
     await page.getByTestId("decision-row").first().getByRole("link").first().click();
     await expect(page).toHaveURL(/\/decisions\/[0-9a-f-]{36}/);
     await expect(page.getByTestId("personal-data-banner")).toContainText("Your role cannot reveal personal data");
     await expect(page.getByRole("button", { name: /Reveal personal data/ })).toHaveCount(0);
-    await expect(page.getByTestId("masked-value").first()).toBeVisible();
-    await expect(page.getByTestId("section-raw")).toContainText("personal data (hidden)");
-    // Not in the page at all, not just hidden: masking happens on the server.
+    await expect(page.getByTestId("committed-value").first()).toBeVisible();
+    // The exact stored text is sent: personal values are in it only as commitments.
+    await expect(page.getByTestId("section-raw")).toContainText(/pd:v1:[0-9a-f-]{36}:[0-9a-f]{64}/);
+    await expect(page.getByTestId("committed-fields")).toContainText("subject");
+    // Not in the page at all, not just hidden: the record holds none, and no opening is sent to this role.
     const html = await page.content();
     expect(html).not.toMatch(/cust-\d{7}/);
     await expect(page.getByTestId("integrity-status")).toHaveText(/Verified|Not yet checkpointed/, { timeout: 30_000 });
+    if ((await page.getByTestId("integrity-status").textContent())?.includes("Verified")) {
+      await page.getByText("Details", { exact: true }).click();
+      await expect(page.getByText(/recomputed the record's hash from its exact stored text/)).toBeVisible();
+    }
   });
 });
 

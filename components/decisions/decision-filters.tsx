@@ -6,7 +6,13 @@ import { Button, buttonClasses } from "@/components/ui/button";
 import { controlClasses } from "@/components/ui/input";
 import { cn } from "@/components/ui/cn";
 import { ACTOR_TYPE_LABELS, HUMAN_REVIEW_LABELS, type ActorType } from "@/lib/ledger/xapi/actor-type";
-import { TIME_PRESET_KEYS, TIME_PRESETS, countActiveFilters, type DecisionsSearchParams } from "@/lib/search-params/decisions";
+import {
+  MAX_PERSONAL_IDENTIFIER_LENGTH,
+  TIME_PRESET_KEYS,
+  TIME_PRESETS,
+  countActiveFilters,
+  type DecisionsSearchParams,
+} from "@/lib/search-params/decisions";
 import { type ColumnFilter, type FilterOption } from "./column-meta";
 import { DECISION_COLUMN_FILTERS } from "./decision-table-columns";
 import { useExplorerState, type FilterPatch } from "./explorer-state";
@@ -21,8 +27,10 @@ const MULTI_SELECT_FILTERS = DECISION_COLUMN_FILTERS.filter((f): f is MultiSelec
  * The filter bar. Every control reads the URL (useExplorerState) and writes the URL; typed
  * fields are uncontrolled inputs keyed by their URL value, submitted together with "Apply",
  * so nothing is held in component state and a shared link restores exactly this bar.
+ * `canSearchPerson` only decides whether the person field is offered; the server page decides
+ * whether the identifier is honoured.
  */
-export function DecisionFilters({ options }: { options: DecisionFilterOptions }) {
+export function DecisionFilters({ options, canSearchPerson }: { options: DecisionFilterOptions; canSearchPerson: boolean }) {
   const { params, setFilters, isPending } = useExplorerState();
   const active = countActiveFilters(params);
   return (
@@ -53,6 +61,7 @@ export function DecisionFilters({ options }: { options: DecisionFilterOptions })
                 confMin: null,
                 confMax: null,
                 q: null,
+                person: null,
               })
             }
           >
@@ -67,7 +76,7 @@ export function DecisionFilters({ options }: { options: DecisionFilterOptions })
             <MultiSelectFilter key={f.param} filter={f} options={f.options(options)} selected={params[f.param]} setFilters={setFilters} />
           ))}
         </div>
-        <TextFilters params={params} options={options} setFilters={setFilters} />
+        <TextFilters params={params} options={options} setFilters={setFilters} canSearchPerson={canSearchPerson} />
         <ActiveFilters params={params} setFilters={setFilters} />
       </div>
     </section>
@@ -218,7 +227,17 @@ function MultiSelectFilter({
   );
 }
 
-function TextFilters({ params, options, setFilters }: { params: DecisionsSearchParams; options: DecisionFilterOptions; setFilters: (p: FilterPatch) => void }) {
+function TextFilters({
+  params,
+  options,
+  setFilters,
+  canSearchPerson,
+}: {
+  params: DecisionsSearchParams;
+  options: DecisionFilterOptions;
+  setFilters: (p: FilterPatch) => void;
+  canSearchPerson: boolean;
+}) {
   const id = useId();
   const { isPending } = useExplorerState();
   const onSubmit = (e: FormEvent<HTMLFormElement>) => {
@@ -242,9 +261,11 @@ function TextFilters({ params, options, setFilters }: { params: DecisionsSearchP
       session: text("session"),
       confMin: num("confMin"),
       confMax: num("confMax"),
+      // Without the field a submit must not drop an identifier that came with a link.
+      ...(canSearchPerson ? { person: text("person") } : {}),
     });
   };
-  const key = [params.q, params.entityType, params.entity, params.entityMatch, params.session, params.confMin, params.confMax].join("|");
+  const key = [params.q, params.entityType, params.entity, params.entityMatch, params.session, params.confMin, params.confMax, params.person].join("|");
   return (
     <form key={key} onSubmit={onSubmit} aria-label="Search and exact filters" className="grid grid-cols-1 gap-3 md:grid-cols-2 xl:grid-cols-4">
       <div className="md:col-span-2">
@@ -290,6 +311,7 @@ function TextFilters({ params, options, setFilters }: { params: DecisionsSearchP
           </select>
         </div>
       </div>
+      {canSearchPerson ? <PersonField id={`${id}-p`} value={params.person} /> : null}
       <div>
         <label htmlFor={`${id}-s`} className="block text-sm font-medium text-slate-800">
           Session id
@@ -319,6 +341,31 @@ function TextFilters({ params, options, setFilters }: { params: DecisionsSearchP
   );
 }
 
+/** The exact-match person search (blind index): shown only to roles with personal_data.search. */
+function PersonField({ id, value }: { id: string; value: string | null }) {
+  return (
+    <div>
+      <label htmlFor={id} className="block text-sm font-medium text-slate-800">
+        Person or identifier
+      </label>
+      <input
+        id={id}
+        name="person"
+        type="search"
+        defaultValue={value ?? ""}
+        maxLength={MAX_PERSONAL_IDENTIFIER_LENGTH}
+        placeholder="e.g. cust-0001234, an e-mail, phone or IBAN"
+        aria-describedby={`${id}-hint`}
+        autoComplete="off"
+        className={controlClasses}
+      />
+      <p id={`${id}-hint`} className="mt-1 text-xs text-slate-600">
+        Exact match, through a keyed index: the identifier itself is never stored or logged.
+      </p>
+    </div>
+  );
+}
+
 interface Chip {
   label: string;
   remove: FilterPatch;
@@ -342,6 +389,7 @@ function ActiveFilters({ params, setFilters }: { params: DecisionsSearchParams; 
   listChips("outcome", "Outcome");
   listChips("review", "Review", (v) => HUMAN_REVIEW_LABELS[v as keyof typeof HUMAN_REVIEW_LABELS] ?? v);
   if (params.session) chips.push({ label: `Session: ${params.session}`, remove: { session: null } });
+  if (params.person) chips.push({ label: `Person: ${params.person}`, remove: { person: null } });
   if (params.confMin !== null || params.confMax !== null)
     chips.push({ label: `Confidence ${params.confMin ?? 0}–${params.confMax ?? 1}`, remove: { confMin: null, confMax: null } });
   if (chips.length === 0) return null;

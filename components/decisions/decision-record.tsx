@@ -1,7 +1,7 @@
 "use client";
 
 import Link from "next/link";
-import { useId, useState, useTransition, type FormEvent, type ReactNode } from "react";
+import { useId, useMemo, useState, useTransition, type FormEvent, type ReactNode } from "react";
 import { Alert } from "@/components/ui/alert";
 import { Badge } from "@/components/ui/badge";
 import { Button } from "@/components/ui/button";
@@ -10,11 +10,23 @@ import { controlClasses } from "@/components/ui/input";
 import { PERSONAL_DATA_MASK } from "@/lib/ledger/xapi/personal-data";
 import type { XapiActor, XapiStatement } from "@/lib/ledger/xapi/types";
 import { EXT, ROLES } from "@/lib/ledger/xapi/vocabulary";
+import { CommittedChip, CommittedText, committedAgentRef, describePointer } from "./committed-value";
 import { IntegrityPanel } from "./integrity-panel";
 import { formatLatency } from "./decision-badges";
+import { checkOpenings, OpeningCheck, type RevealedOpening } from "./opening-check";
 
 export type RevealActionResult =
-  | { ok: true; statement: XapiStatement; canonical: string; pointers: string[]; accessEventId: string }
+  | {
+      ok: true;
+      format: 0 | 1;
+      /** Format 0: the stored statement with its plaintext. Format 1: the server's opening of it (the page shows its own, checked). */
+      statement: XapiStatement;
+      canonical: string;
+      pointers: string[];
+      /** Format 1: what opens each commitment, for this browser to check. */
+      openings: RevealedOpening[];
+      accessEventId: string;
+    }
   | { ok: false; message: string; fieldErrors: Record<string, string[]> };
 
 export interface DecisionRecordProps {
@@ -22,11 +34,15 @@ export interface DecisionRecordProps {
   seq: number;
   leafHash: string;
   chainHash: string;
-  /** Statement as the viewer may see it (masked unless there is no personal data). */
+  /** 1: personal values are commitments; 0: legacy record (masked for display). */
+  format: 0 | 1;
+  /** Statement as the viewer may see it: format 1 as stored (commitments), format 0 masked unless there is no personal data. */
   statement: XapiStatement;
-  /** Exact canonical text, or null when withheld (personal data). */
+  /** Exact canonical text, or null when withheld (legacy record with personal data). */
   canonical: string | null;
   personalPointers: string[];
+  /** "Personal data erased on … (request …)" when the subject's data key was destroyed; null otherwise. */
+  erasure: string | null;
   canReveal: boolean;
   canSignCheckpoint: boolean;
   /** The list's query string, carried into links to other decisions. */
@@ -45,8 +61,10 @@ function ext(s: XapiStatement, key: string): Json {
   return s.context?.extensions?.[key];
 }
 
-/** A value as a non-engineer reads it: text plainly, numbers as numbers, masked values marked. */
+/** A value as a non-engineer reads it: text plainly, numbers as numbers, masked and committed values marked. */
 function Value({ value }: { value: Json }) {
+  const agentRef = committedAgentRef(value);
+  if (agentRef !== null) return <CommittedChip reference={agentRef} />;
   if (value === PERSONAL_DATA_MASK) {
     return (
       <span className="inline-flex items-center gap-1 rounded bg-slate-100 px-1.5 py-0.5 text-xs font-medium text-slate-700" data-testid="masked-value">
@@ -55,7 +73,7 @@ function Value({ value }: { value: Json }) {
     );
   }
   if (value === null || value === undefined) return <span className="text-slate-600">—</span>;
-  if (typeof value === "string") return <span className="break-words">{value}</span>;
+  if (typeof value === "string") return <CommittedText text={value} />;
   if (typeof value === "number" || typeof value === "boolean") return <span className="font-mono">{String(value)}</span>;
   if (Array.isArray(value) && value.every((v) => typeof v !== "object" || v === null)) return <span>{value.map(String).join(", ")}</span>;
   if (isRecord(value)) {
@@ -73,21 +91,6 @@ function Value({ value }: { value: Json }) {
     );
   }
   return <pre className="overflow-x-auto rounded bg-slate-50 p-2 text-xs">{JSON.stringify(value, null, 2)}</pre>;
-}
-
-/**
- * A JSON pointer as a reader can follow it: extension IRIs shortened to their last segment,
- * "/context/extensions/https:~1~1…~1ext~1input-features/age_band" → "context › input-features › age_band".
- */
-function describePointer(pointer: string): string {
-  const tokens = pointer
-    .split("/")
-    .slice(1)
-    .map((t) => t.replace(/~1/g, "/").replace(/~0/g, "~"));
-  return tokens
-    .filter((t) => t !== "extensions")
-    .map((t) => (t.includes("://") ? (t.split("/").pop() ?? t) : t))
-    .join(" › ");
 }
 
 function Section({ title, description, children, testId }: { title: string; description?: string; children: ReactNode; testId?: string }) {
@@ -121,6 +124,8 @@ function Rows({ rows }: { rows: [string, ReactNode][] }) {
 }
 
 function agentLabel(a: XapiActor): ReactNode {
+  const committedRef = committedAgentRef(a);
+  if (committedRef !== null) return <CommittedChip reference={committedRef} />;
   const id = a.account ? `${a.account.name}` : (a.mbox ?? a.openid ?? a.mbox_sha1sum ?? null);
   return (
     <span>
@@ -134,6 +139,23 @@ function agentLabel(a: XapiActor): ReactNode {
   );
 }
 
+type Revealed = Extract<RevealActionResult, { ok: true }>;
+
+/**
+ * What the page shows after a reveal. A committed record is opened HERE, with the openings
+ * that this browser checked against the commitments in the exact canonical text, so a value
+ * that does not match is never shown as the record's. A legacy record's plaintext comes as
+ * stored (its canonical text, now sent, is recomputed by the integrity panel).
+ */
+function useRevealedView(revealed: Revealed | null) {
+  return useMemo(() => {
+    if (!revealed) return null;
+    if (revealed.format === 0) return { statement: revealed.statement, canonical: revealed.canonical, verdicts: null };
+    const { verdicts, statement } = checkOpenings(revealed.canonical, revealed.openings);
+    return { statement, canonical: revealed.canonical, verdicts };
+  }, [revealed]);
+}
+
 /**
  * The body of a decision record: every section of the statement, the raw canonical text,
  * the in-browser integrity check and the reveal flow. Revealed values arrive from the
@@ -141,10 +163,11 @@ function agentLabel(a: XapiActor): ReactNode {
  * in the URL) and are gone on reload.
  */
 export function DecisionRecord(props: DecisionRecordProps) {
-  const [revealed, setRevealed] = useState<Extract<RevealActionResult, { ok: true }> | null>(null);
-  const statement = revealed?.statement ?? props.statement;
-  const canonical = revealed?.canonical ?? props.canonical;
-  const masked = props.personalPointers.length > 0 && !revealed;
+  const [revealed, setRevealed] = useState<Revealed | null>(null);
+  const revealedView = useRevealedView(revealed);
+  const statement = revealedView?.statement ?? props.statement;
+  const canonical = revealedView?.canonical ?? props.canonical;
+  const hidden = props.personalPointers.length > 0 && !revealed;
   const s = statement;
 
   const features = ext(s, EXT.inputFeatures);
@@ -158,13 +181,23 @@ export function DecisionRecord(props: DecisionRecordProps) {
   const advisors = (s.context?.contextAgents ?? []).filter((ca) => ca.relevantTypes?.includes(ROLES.advisor));
   const subjects = (s.context?.contextAgents ?? []).filter((ca) => ca.relevantTypes?.includes(ROLES.dataSubject));
   const resultExt = s.result?.extensions ?? {};
-  const pretty = canonical !== null ? JSON.stringify(JSON.parse(canonical), null, 2) : JSON.stringify(statement, null, 2);
+  // The raw section shows the stored record: its canonical text (with commitments, for format 1), never an opened copy.
+  const storedText = props.canonical ?? canonical;
+  const pretty = storedText !== null ? JSON.stringify(JSON.parse(storedText), null, 2) : JSON.stringify(statement, null, 2);
 
   return (
     <div className="space-y-4">
-      {props.personalPointers.length > 0 ? (
+      {props.erasure !== null ? (
+        <div data-testid="erasure-banner">
+          <Alert tone="warning" title={props.erasure}>
+            The key that opened this record&rsquo;s personal data was destroyed. The record itself is unchanged and still verifies; its personal values can
+            no longer be read by anyone.
+          </Alert>
+        </div>
+      ) : null}
+      {props.personalPointers.length > 0 && props.erasure === null ? (
         <PersonalDataBanner
-          id={props.id}
+          format={props.format}
           pointers={props.personalPointers}
           canReveal={props.canReveal}
           revealed={revealed}
@@ -176,12 +209,15 @@ export function DecisionRecord(props: DecisionRecordProps) {
         />
       ) : null}
 
+      {revealedView?.verdicts ? <OpeningCheck verdicts={revealedView.verdicts} /> : null}
+
       <IntegrityPanel
         id={props.id}
         seq={props.seq}
         leafHash={props.leafHash}
         chainHash={props.chainHash}
         canonical={canonical}
+        committed={props.format === 1}
         canSignCheckpoint={props.canSignCheckpoint}
         signCheckpoint={props.signCheckpoint}
       />
@@ -315,31 +351,40 @@ export function DecisionRecord(props: DecisionRecordProps) {
       <Section
         title="Raw stored record"
         description={
-          canonical !== null
-            ? "The exact canonical JSON (RFC 8785) that was hashed into the ledger, shown indented. Copy gives the exact bytes."
-            : "Shown with personal data hidden. The exact canonical text is withheld because it contains personal data; reveal it to see and copy it."
+          props.format === 1
+            ? "The exact canonical JSON (RFC 8785) that was hashed into the ledger, shown indented. Copy gives the exact bytes. Personal values are in it only as commitments (pd:v1:…), never as the values."
+            : canonical !== null
+              ? "The exact canonical JSON (RFC 8785) that was hashed into the ledger, shown indented. Copy gives the exact bytes."
+              : "Shown with personal data hidden. The exact canonical text is withheld because it contains personal data; reveal it to see and copy it."
         }
         testId="section-raw"
       >
         <div className="mb-2 flex flex-wrap gap-2">
-          {canonical !== null ? <CopyButton value={canonical} label="Copy canonical text" /> : <CopyButton value={pretty} label="Copy masked JSON" />}
+          {storedText !== null ? <CopyButton value={storedText} label="Copy canonical text" /> : <CopyButton value={pretty} label="Copy masked JSON" />}
         </div>
         <pre className="max-h-[32rem] overflow-auto rounded-md bg-slate-900 p-4 text-xs leading-relaxed text-slate-100" tabIndex={0} aria-label="Stored statement">
           {pretty}
         </pre>
-        {masked ? <p className="mt-2 text-xs text-slate-600">Hidden fields: {props.personalPointers.map(describePointer).join("; ")}</p> : null}
+        {props.format === 1 && props.personalPointers.length > 0 ? (
+          <p className="mt-2 text-xs text-slate-600" data-testid="committed-fields">
+            Committed fields: {props.personalPointers.map(describePointer).join("; ")}
+          </p>
+        ) : hidden ? (
+          <p className="mt-2 text-xs text-slate-600">Hidden fields: {props.personalPointers.map(describePointer).join("; ")}</p>
+        ) : null}
       </Section>
     </div>
   );
 }
 
 function PersonalDataBanner({
+  format,
   pointers,
   canReveal,
   revealed,
   reveal,
 }: {
-  id: string;
+  format: 0 | 1;
   pointers: string[];
   canReveal: boolean;
   revealed: Extract<RevealActionResult, { ok: true }> | null;
@@ -370,8 +415,14 @@ function PersonalDataBanner({
   return (
     <div className="rounded-lg border border-amber-300 bg-amber-50 px-5 py-4 text-sm text-amber-950" data-testid="personal-data-banner">
       <p className="font-semibold">
-        {pointers.length} personal data {pointers.length === 1 ? "field is" : "fields are"} hidden
+        {pointers.length} personal data {pointers.length === 1 ? "field is" : "fields are"} {format === 1 ? "committed" : "hidden"}
       </p>
+      {format === 1 ? (
+        <p className="mt-1">
+          The record holds a commitment in place of each value; the values are kept encrypted outside the ledger, so this record can be checked in full
+          without them.
+        </p>
+      ) : null}
       {canReveal ? (
         <>
           <p className="mt-1">You may reveal them when your work requires it. You will be asked why; the reason is written to the access log.</p>

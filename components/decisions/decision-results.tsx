@@ -33,6 +33,18 @@ export interface DecisionResultsProps {
   onSelectionChange?: (ids: string[]) => void;
 }
 
+/**
+ * The export button, except for a person filter without ticked rows: an export by filters is
+ * resolved from the URL on the server without the person filter (its blind indexes are only
+ * computed for the list), so it would hold every person's decisions. Ticked rows export as ticked.
+ */
+function ExportControl({ selectedIds, personFilter }: { selectedIds: string[]; personFilter: boolean }) {
+  if (personFilter && selectedIds.length === 0) {
+    return <span className="text-xs text-slate-600">To export a person&apos;s decisions, tick the rows to export.</span>;
+  }
+  return <ExportButton selectedIds={selectedIds} />;
+}
+
 export function DecisionResults(props: DecisionResultsProps) {
   const { rows, count, nextCursor, prevCursor, listQuery } = props;
   const { params, setParams, isPending } = useExplorerState();
@@ -122,7 +134,7 @@ export function DecisionResults(props: DecisionResultsProps) {
           <CopyLinkButton window={props.window} />
           {/* SLOT(h7): evidence export. The button reads the filters from the URL itself and
               gets the ticked rows (ids, kept across pages) from the table's selection. */}
-          {props.canExport ? <ExportButton selectedIds={selectedIds} /> : null}
+          {props.canExport ? <ExportControl selectedIds={selectedIds} personFilter={params.person !== null} /> : null}
         </div>
       </div>
       {selectedIds.length > 0 ? (

@@ -12,6 +12,7 @@ import {
 } from "@tanstack/react-table";
 import type { DecisionListRow } from "@/db/queries/decisions";
 import { ACTOR_TYPES, HUMAN_REVIEW_LABELS, HUMAN_REVIEW_VALUES } from "@/lib/ledger/xapi/actor-type";
+import { CommittedText, holdsCommitment, plainCommittedText } from "./committed-value";
 import { catalogueColumn, valueOptions, type ColumnFilter, type DecisionColumnMeta } from "./column-meta";
 import { ActorTypeBadge, HumanReviewLabel, formatConfidence, formatLatency } from "./decision-badges";
 import { LocalTime } from "./local-time";
@@ -57,7 +58,7 @@ export const DECISION_TABLE_COLUMNS = helper.columns([
       <input
         type="checkbox"
         className="size-4 rounded border-slate-400"
-        aria-label={`Select decision ${row.original.verb} ${row.original.entityId ?? ""} at ${row.original.occurredAt}`}
+        aria-label={`Select decision ${row.original.verb} ${plainCommittedText(row.original.entityId ?? "")} at ${row.original.occurredAt}`}
         checked={row.getIsSelected()}
         onChange={row.getToggleSelectedHandler()}
       />
@@ -72,7 +73,7 @@ export const DECISION_TABLE_COLUMNS = helper.columns([
         href={`/decisions/${row.original.id}${table.options.meta?.listQuery ?? ""}`}
         prefetch={false}
         className="font-medium whitespace-nowrap text-sky-800 underline decoration-sky-300 underline-offset-2 hover:decoration-sky-700"
-        aria-label={`Open decision: ${row.original.verb}${row.original.entityId ? ` about ${row.original.entityId}` : ""}, ${row.original.occurredAt}`}
+        aria-label={`Open decision: ${row.original.verb}${row.original.entityId ? ` about ${plainCommittedText(row.original.entityId)}` : ""}, ${row.original.occurredAt}`}
       >
         <LocalTime value={row.original.occurredAt} />
       </Link>
@@ -129,7 +130,11 @@ export const DECISION_TABLE_COLUMNS = helper.columns([
     ...catalogueColumn("entityId", { hideable: true, filter: { variant: "entity", label: "About (entity)" } }),
     cell: ({ row }) => (
       <span>
-        <span className="font-mono text-xs whitespace-nowrap">{row.original.entityId ?? "—"}</span>
+        {row.original.entityId !== null && holdsCommitment(row.original.entityId) ? (
+          <CommittedText text={row.original.entityId} />
+        ) : (
+          <span className="font-mono text-xs whitespace-nowrap">{row.original.entityId ?? "—"}</span>
+        )}
         {row.original.entityType ? <span className="block text-xs text-slate-600">{row.original.entityType}</span> : null}
       </span>
     ),
@@ -164,7 +169,11 @@ export const DECISION_TABLE_COLUMNS = helper.columns([
         options: () => HUMAN_REVIEW_VALUES.map((v) => ({ value: v, label: HUMAN_REVIEW_LABELS[v] })),
       },
     }),
-    cell: ({ row }) => <HumanReviewLabel review={row.original.humanReview} reviewerName={row.original.reviewerName} />,
+    // A reviewer's name that is (or holds) a commitment is shown as the placeholder text, never as hex.
+    cell: ({ row }) => {
+      const name = row.original.reviewerName;
+      return <HumanReviewLabel review={row.original.humanReview} reviewerName={name !== null && holdsCommitment(name) ? plainCommittedText(name) : name} />;
+    },
   }),
   helper.accessor("latencyMs", {
     ...catalogueColumn("latencyMs", { sortKey: "latencyMs", hideable: true }),

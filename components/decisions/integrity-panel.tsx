@@ -42,7 +42,7 @@ type CheckState =
  * JavaScript, the portable hasher), and checks the inclusion proof up to the signed root. The server's word is only needed for the proof
  * hashes, which cannot be forged without breaking SHA-256.
  */
-async function verifyInBrowser(p: ProofResponse, canonical: string | null): Promise<CheckState> {
+async function verifyInBrowser(p: ProofResponse, canonical: string | null, committed: boolean): Promise<CheckState> {
   if (!p.covered || !p.checkpoint || !p.proof) return { status: "not-covered", proof: p };
   const steps: Step[] = [];
   const fail = (reason: string): CheckState => {
@@ -71,7 +71,12 @@ async function verifyInBrowser(p: ProofResponse, canonical: string | null): Prom
     if (toHex(computed) !== p.leafHash) {
       return fail(`The record's canonical text hashes to ${toHex(computed)}, but the ledger stored ${p.leafHash}: the content was changed after it was recorded.`);
     }
-    steps.push({ ok: true, text: "This browser recomputed the record's hash from its exact stored text, and it matches." });
+    steps.push({
+      ok: true,
+      text: committed
+        ? "This browser recomputed the record's hash from its exact stored text, and it matches. Its personal data is in that text only as commitments, so every role can make this check."
+        : "This browser recomputed the record's hash from its exact stored text, and it matches.",
+    });
     leaf = computed;
   } else {
     steps.push({
@@ -94,6 +99,7 @@ export function IntegrityPanel({
   leafHash: storedLeafHash,
   chainHash,
   canonical,
+  committed = false,
   canSignCheckpoint,
   signCheckpoint,
 }: {
@@ -102,6 +108,8 @@ export function IntegrityPanel({
   leafHash: string;
   chainHash: string;
   canonical: string | null;
+  /** Whether the record's personal values are commitments (format 1): its canonical text is then every role's to check. */
+  committed?: boolean;
   canSignCheckpoint: boolean;
   signCheckpoint: () => Promise<{ ok: true; treeSize: number } | { ok: false; message: string }>;
 }) {
@@ -116,8 +124,8 @@ export function IntegrityPanel({
       const body = (await res.json().catch(() => null)) as { error?: { message?: string }; message?: string } | null;
       return { status: "unavailable", message: body?.error?.message ?? body?.message ?? `The server answered ${res.status}.` };
     }
-    return verifyInBrowser((await res.json()) as ProofResponse, canonical);
-  }, [id, canonical]);
+    return verifyInBrowser((await res.json()) as ProofResponse, canonical, committed);
+  }, [id, canonical, committed]);
 
   useEffect(() => {
     let cancelled = false;

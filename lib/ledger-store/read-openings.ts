@@ -1,5 +1,5 @@
 import "server-only";
-import { eq, inArray } from "drizzle-orm";
+import { and, eq, inArray, isNotNull } from "drizzle-orm";
 import type { Db } from "../../db/client";
 import { personalDataKeys, personalDataOpenings } from "../../db/schema";
 import type { PdOpening } from "../ledger/xapi/pd-commitment";
@@ -75,4 +75,17 @@ export async function readRecordOpenings(db: Db, keys: PersonalDataKeys, recordI
     for (const key of dataKeys.values()) if (key instanceof Uint8Array) wipeDataKey(key);
   }
   return out;
+}
+
+/**
+ * The erasures that made some of a record's openings unreadable (empty: none), earliest first.
+ * Reads key metadata only, so showing the erasure banner never decrypts anything.
+ */
+export async function readRecordErasures(db: Pick<Db, "selectDistinct">, recordId: string): Promise<OpeningErasure[]> {
+  const rows = await db
+    .selectDistinct({ erasedAt: personalDataKeys.erasedAt, requestId: personalDataKeys.erasureRequestId })
+    .from(personalDataOpenings)
+    .innerJoin(personalDataKeys, eq(personalDataKeys.id, personalDataOpenings.keyId))
+    .where(and(eq(personalDataOpenings.recordId, recordId.toLowerCase()), isNotNull(personalDataKeys.erasedAt)));
+  return rows.map((r) => ({ erasedAt: r.erasedAt!, requestId: r.requestId })).sort((a, b) => a.erasedAt.getTime() - b.erasedAt.getTime());
 }

@@ -2,16 +2,32 @@ import "server-only";
 import { z } from "zod";
 import type { Db } from "../../db/client";
 import { getDecision, type DecisionDetail, type DecisionListRow } from "../../db/queries/decisions";
+import { nodeBytesBackend } from "../hash/node-sha256";
 import { roleHas } from "../auth/permissions";
 import { appendAccessEvent } from "../ledger-store/append-access-event";
+import { readRecordOpenings, type OpeningErasure } from "../ledger-store/read-openings";
+
+export { readRecordErasures } from "../ledger-store/read-openings";
+import { toBase64 } from "../ledger/bytes";
+import { personalDataFormatOf } from "../ledger/xapi/commit-statement";
+import { findCommitments, openStatement } from "../ledger/xapi/open-statement";
+import { formatCommitmentString, PD_ACCOUNT_HOME_PAGE } from "../ledger/xapi/pd-commitment";
 import { maskPersonalData, PERSONAL_DATA_MASK, personalDataPointers } from "../ledger/xapi/personal-data";
 import type { XapiStatement } from "../ledger/xapi/types";
+import type { PersonalDataKeys } from "../privacy/personal-data-keys";
 import { accessEventUser, ServiceInputError, type ServiceActor } from "./users";
 
 /**
  * Personal data in decision records. Everything here runs on the server: a viewer who has
  * not revealed (or may not reveal) never receives personal values, not in the statement,
  * not in the canonical text, not in a list row.
+ *
+ * Two record formats (docs/decision-profile.md §15). Format 1 (every record appended since
+ * privacy by construction): the stored statement holds commitments, not values, so it and its
+ * canonical text go to every viewer; a reveal decrypts the openings and sends them with the
+ * opened statement, and the browser checks each opening against its commitment. Format 0
+ * (legacy): the stored statement holds the plaintext, so it is masked for display and its
+ * canonical text withheld until a reveal.
  *
  * Revealing is a mutation: authorize → parse → transaction → access-log entry
  * (`decisions.reveal_personal_data` with the reason and the pointers revealed) in the same
@@ -33,26 +49,36 @@ export type RevealRequest = z.infer<typeof revealRequestSchema>;
 
 /** What a viewer may see of one decision. */
 export interface DecisionView {
-  /** The statement, with personal values replaced by PERSONAL_DATA_MASK unless revealed. */
+  /** 1: personal values are commitments (nothing to hide); 0: legacy record with plaintext personal values. */
+  format: 0 | 1;
+  /** Format 1: the stored statement as it is. Format 0: personal values replaced by PERSONAL_DATA_MASK. */
   statement: XapiStatement;
-  /** The exact canonical (hashed) text, or null when it is withheld because it holds personal data. */
+  /** The exact canonical (hashed) text, or null when it is withheld because it holds personal data (format 0 only). */
   canonical: string | null;
-  /** RFC 6901 pointers to the personal values of this record (empty: none). */
+  /** RFC 6901 pointers to the personal values of this record, in document order (empty: none). */
   personalPointers: string[];
-  /** True when personal values were replaced. */
+  /** True when personal values were replaced (format 0 only: a format-1 record has none to replace). */
   masked: boolean;
 }
 
+/** Distinct pointers of the commitments in a committed statement, in document order. */
+function commitmentPointers(statement: XapiStatement): string[] {
+  return [...new Set(findCommitments(statement).map((c) => c.pointer))];
+}
+
 /**
- * The view of a decision for someone who has not revealed its personal data. With no
- * personal data in the record the canonical text is sent in full (the browser then
- * recomputes the leaf hash itself); otherwise it is withheld, because the canonical text IS
- * the personal data's bytes.
+ * The view of a decision for someone who has not revealed its personal data. A format-1
+ * record is sent whole, canonical text included: its personal values are commitments, so the
+ * browser recomputes the leaf hash for every role. A legacy record without personal data is
+ * sent whole too; one with personal data is masked and its canonical text withheld, because
+ * there the canonical text IS the personal data's bytes.
  */
 export function maskedDecisionView(detail: Pick<DecisionDetail, "statement" | "canonical">): DecisionView {
+  if (personalDataFormatOf(detail.statement) === 1)
+    return { format: 1, statement: detail.statement, canonical: detail.canonical, personalPointers: commitmentPointers(detail.statement), masked: false };
   const pointers = personalDataPointers(detail.statement);
-  if (pointers.length === 0) return { statement: detail.statement, canonical: detail.canonical, personalPointers: [], masked: false };
-  return { statement: maskPersonalData(detail.statement, pointers), canonical: null, personalPointers: pointers, masked: true };
+  if (pointers.length === 0) return { format: 0, statement: detail.statement, canonical: detail.canonical, personalPointers: [], masked: false };
+  return { format: 0, statement: maskPersonalData(detail.statement, pointers), canonical: null, personalPointers: pointers, masked: true };
 }
 
 /** Entity ids that identify a person (decisions about an Agent or Group) are personal data. */
@@ -60,30 +86,97 @@ export function isPersonalEntity(entityType: string | null): boolean {
   return entityType === "agent" || entityType === "group";
 }
 
-/** A list row as a viewer without the reveal permission may see it. */
+// agentIdOf (derived-columns.ts) of an Agent-form commitment: the id is the commitment, not the person.
+const COMMITTED_AGENT_ID_PREFIX = `account:${PD_ACCOUNT_HOME_PAGE}|`;
+
+/** A list row as a viewer without the reveal permission may see it (a committed agent's id holds no personal data). */
 export function maskDecisionRow<T extends Pick<DecisionListRow, "entityType" | "entityId">>(row: T, canReveal: boolean): T {
-  if (canReveal || !isPersonalEntity(row.entityType) || row.entityId === null) return row;
+  if (canReveal || !isPersonalEntity(row.entityType) || row.entityId === null || row.entityId.startsWith(COMMITTED_AGENT_ID_PREFIX)) return row;
   return { ...row, entityId: PERSONAL_DATA_MASK };
+}
+
+/** "Personal data erased on 2026-03-01 (request …)": what the record shows and what a reveal answers. */
+export function erasureMessage(erasure: OpeningErasure): string {
+  return `Personal data erased on ${erasure.erasedAt.toISOString().slice(0, 10)} (request ${erasure.requestId ?? "unknown"})`;
+}
+
+/** One opening as the browser receives it to check it: the committed JSON value and its salt in base64. */
+export interface RevealedOpening {
+  ref: string;
+  /** Pointer to the field holding the commitment. */
+  pointer: string;
+  /** The commitment as the stored statement spells it (string form). */
+  commitment: string;
+  value: unknown;
+  /** Base64 of the 32-byte salt. */
+  salt: string;
 }
 
 export interface RevealResult {
   id: string;
+  format: 0 | 1;
   /** The pointers revealed, in document order. */
   pointers: string[];
-  /** The full (unmasked) statement and its exact canonical text. */
+  /** The statement with its personal values (format 1: the stored statement opened; format 0: as stored). */
   statement: XapiStatement;
+  /** The exact canonical text that was hashed (format 1: holds commitments, no personal data). */
   canonical: string;
+  /** Format 1: every opening of the record, for the browser to check against its commitment. Format 0: none. */
+  openings: RevealedOpening[];
+  /** Format 1: refs whose stored opening does not open its commitment (an integrity failure; left committed). */
+  mismatched: string[];
   /** Access-log entry that records this reveal. */
   accessEventId: string;
+}
+
+type Tx = Parameters<Parameters<Db["transaction"]>[0]>[0];
+
+/** What a reveal returns of a record, besides its id, pointers and log entry. */
+type RevealedContent = Pick<RevealResult, "format" | "statement" | "openings" | "mismatched">;
+
+/**
+ * The openings of a format-1 record, decrypted. Refuses an erased record (with the erasure's
+ * date and request) and a record whose openings are missing: nothing is revealed then.
+ */
+async function openCommittedRecord(tx: Tx, keys: PersonalDataKeys, detail: DecisionDetail): Promise<RevealedContent> {
+  const record = (await readRecordOpenings(tx, keys, [detail.id])).get(detail.id);
+  const erasure = record?.erasures[0];
+  if (erasure) {
+    const message = erasureMessage(erasure);
+    throw new ServiceInputError(message, { form: [message] }, 409);
+  }
+  const found = findCommitments(detail.statement);
+  const missing = found.filter((c) => !record?.openings.has(c.ref));
+  if (missing.length > 0) {
+    const message = `The personal-data store holds no opening for ${missing.length} of this record's ${found.length} committed values`;
+    throw new ServiceInputError(message, { form: [message] }, 409);
+  }
+  const openings = record!.openings;
+  const opened = openStatement(nodeBytesBackend, detail.statement, (ref) => openings.get(ref));
+  return {
+    format: 1,
+    statement: opened.statement,
+    mismatched: opened.mismatched,
+    openings: found.map((c) => {
+      const opening = openings.get(c.ref)!;
+      return { ref: c.ref, pointer: c.pointer, commitment: formatCommitmentString(c.ref, c.commitment), value: opening.value, salt: toBase64(opening.salt) };
+    }),
+  };
 }
 
 /**
  * Reveals a decision's personal data to `actor` after logging why. Refuses roles without
  * `decisions.reveal_personal_data` (the server action checks too: deny by default twice),
- * bad input (field errors), unknown ids (404) and records without personal data (nothing
- * to reveal, nothing logged).
+ * bad input (field errors), unknown ids (404), records without personal data (nothing to
+ * reveal) and records whose subject was erased (409, "Personal data erased on …"); a refused
+ * reveal logs nothing. The log entry and the decryption share one transaction: no values
+ * leave without their entry.
  */
-export async function revealPersonalData(db: Db, input: { request: unknown; actor: ServiceActor & { role: string } }): Promise<RevealResult> {
+export async function revealPersonalData(
+  db: Db,
+  keys: PersonalDataKeys,
+  input: { request: unknown; actor: ServiceActor & { role: string } },
+): Promise<RevealResult> {
   if (!roleHas(input.actor.role, "decisions.reveal_personal_data")) {
     throw new ServiceInputError("Your role may not reveal personal data", { form: ["Your role may not reveal personal data"] }, 400);
   }
@@ -93,8 +186,11 @@ export async function revealPersonalData(db: Db, input: { request: unknown; acto
   return db.transaction(async (tx) => {
     const detail = await getDecision(tx, id);
     if (!detail) throw new ServiceInputError(`No decision with id ${id}`, { id: ["No decision with this id"] }, 404);
-    const pointers = personalDataPointers(detail.statement);
+    const format = personalDataFormatOf(detail.statement);
+    const pointers = format === 1 ? commitmentPointers(detail.statement) : personalDataPointers(detail.statement);
     if (pointers.length === 0) throw new ServiceInputError("This decision holds no personal data", { form: ["This decision holds no personal data to reveal"] }, 400);
+    const content: RevealedContent =
+      format === 1 ? await openCommittedRecord(tx, keys, detail) : { format, statement: detail.statement, openings: [], mismatched: [] };
     const entry = await appendAccessEvent(
       tx,
       {
@@ -108,6 +204,6 @@ export async function revealPersonalData(db: Db, input: { request: unknown; acto
       },
       tx,
     );
-    return { id: detail.id, pointers, statement: detail.statement, canonical: detail.canonical, accessEventId: entry.id };
+    return { id: detail.id, pointers, canonical: detail.canonical, ...content, accessEventId: entry.id };
   });
 }

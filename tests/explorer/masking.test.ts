@@ -1,15 +1,25 @@
+import { randomBytes } from "node:crypto";
 import { sql } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { z } from "zod";
 import { queryRows } from "@/db/client";
 import { getDecision } from "@/db/queries/decisions";
+import { portableBytesBackend } from "@/lib/hash/browser-sha256";
+import { nodeBytesBackend } from "@/lib/hash/node-sha256";
+import { fromBase64 } from "@/lib/ledger/bytes";
+import { DEFAULT_PERSONAL_DATA_DETECTION_CONFIG } from "@/lib/ledger/personal-data-detection/detection-config";
 import { PROFILE_EXAMPLES } from "@/lib/ledger/profile-examples";
 import { getByPointer } from "@/lib/ledger/json-pointer";
+import { commitStatement } from "@/lib/ledger/xapi/commit-statement";
+import { findCommitments } from "@/lib/ledger/xapi/open-statement";
+import { PD_ACCOUNT_HOME_PAGE, verifyOpening } from "@/lib/ledger/xapi/pd-commitment";
 import { PERSONAL_DATA_MASK, personalDataPointers } from "@/lib/ledger/xapi/personal-data";
 import type { XapiStatement } from "@/lib/ledger/xapi/types";
+import { EXT } from "@/lib/ledger/xapi/vocabulary";
 import { appendDecisions } from "@/lib/ledger-store/append-decisions";
-import { maskDecisionRow, maskedDecisionView, revealPersonalData } from "@/lib/services/reveal-personal-data";
+import { maskDecisionRow, maskedDecisionView, readRecordErasures, revealPersonalData } from "@/lib/services/reveal-personal-data";
 import { ServiceInputError } from "@/lib/services/users";
+import { appendLegacyDecisions } from "../support/legacy-ledger";
 import { createTestDatabase, DATABASE_KINDS, type TestDatabase } from "../support/test-databases";
 import { TEST_KEYS } from "@/tests/support/personal-data-keys";
 
@@ -25,13 +35,37 @@ function personalStrings(s: XapiStatement): string[] {
   return out;
 }
 
-describe("masking personal data (server side)", () => {
+const commit = (statement: XapiStatement) =>
+  commitStatement(statement, { backend: nodeBytesBackend, random: randomBytes, detection: DEFAULT_PERSONAL_DATA_DETECTION_CONFIG });
+
+describe("the view of a committed (format 1) record", () => {
+  test.each(Object.entries(PROFILE_EXAMPLES))("%s: sent whole, canonical text included, with no personal value in it", (_name, original) => {
+    const committed = commit(original).statement;
+    const canonical = JSON.stringify(committed);
+    const view = maskedDecisionView({ statement: committed, canonical });
+    expect(view).toMatchObject({ format: 1, statement: committed, canonical, masked: false });
+    expect(view.personalPointers).toEqual([...new Set(findCommitments(committed).map((c) => c.pointer))]);
+    expect(view.personalPointers.length).toBeGreaterThan(0);
+    const sent = JSON.stringify(view);
+    for (const v of personalStrings(original)) if (v.length >= 6) expect(sent.includes(v), `${v} leaked`).toBe(false);
+  });
+
+  test("list rows: a committed agent's id holds no personal data and is left for the placeholder", () => {
+    const row = { entityType: "agent", entityId: `account:${PD_ACCOUNT_HOME_PAGE}|3f2b8c1e-5d4a-4b6c-8e7f-0a1b2c3d4e5f:${"ab".repeat(32)}` };
+    expect(maskDecisionRow(row, false)).toBe(row);
+  });
+});
+
+describe("masking a legacy (format 0) record, server side", () => {
+  // The profile examples as producers send them hold plaintext personal data and no format
+  // marker: exactly what a record stored before commitments looks like.
   test.each(Object.entries(PROFILE_EXAMPLES))("%s: no personal value survives in the masked view", (_name, statement) => {
     const pointers = personalDataPointers(statement);
     expect(pointers.length).toBeGreaterThan(0);
     const values = personalStrings(statement);
     expect(values.length).toBeGreaterThan(0);
     const view = maskedDecisionView({ statement, canonical: JSON.stringify(statement) });
+    expect(view.format).toBe(0);
     expect(view.masked).toBe(true);
     expect(view.canonical).toBeNull();
     expect(view.personalPointers).toEqual(pointers);
@@ -53,7 +87,7 @@ describe("masking personal data (server side)", () => {
     delete statement.context!.extensions!["https://decision-ledger.dev/xapi/ext/personal-features"];
     expect(personalDataPointers(statement)).toEqual([]);
     const view = maskedDecisionView({ statement, canonical: "{…}" });
-    expect(view).toEqual({ statement, canonical: "{…}", personalPointers: [], masked: false });
+    expect(view).toEqual({ format: 0, statement, canonical: "{…}", personalPointers: [], masked: false });
   });
 
   test("list rows: ids of decisions about a person are masked for roles that may not reveal", () => {
@@ -68,11 +102,21 @@ describe("masking personal data (server side)", () => {
 describe.each(DATABASE_KINDS)("revealing personal data on %s", (kind) => {
   let database: TestDatabase;
   const statement = PROFILE_EXAMPLES.loanDenialHumanApproved;
+  const erased = PROFILE_EXAMPLES.loanHumanOverride;
+  const ERASURE_REQUEST = "5b0c9d1e-2f3a-4b5c-8d6e-7f8091a2b3c4";
+  // A record stored before commitments (format 0), written as that release wrote it.
+  const legacy: XapiStatement = { ...structuredClone(PROFILE_EXAMPLES.clinicalTriageAiAssisted), id: "0d1e2f3a-4b5c-4d6e-8f70-8192a3b4c5d6" };
   const officer = { id: "00000000-0000-4000-8000-0000000000aa", email: "officer@example.test", role: "compliance_officer", ip: "203.0.113.9", userAgent: "vitest" };
+  const reveal = (request: unknown, actor = officer) => revealPersonalData(database.db, TEST_KEYS, { request, actor });
 
   beforeAll(async () => {
     database = await createTestDatabase(kind);
-    await appendDecisions(database.db, TEST_KEYS, [statement, PROFILE_EXAMPLES.moderationFlagAiOnly], { name: "test" });
+    await appendLegacyDecisions(database.db, [legacy], { name: "test" });
+    await appendDecisions(database.db, TEST_KEYS, [statement, PROFILE_EXAMPLES.moderationFlagAiOnly, erased], { name: "test" });
+    // Erasure as the database allows it and nothing else: the subject's data key destroyed, with the date and the request.
+    await database.db.execute(sql`
+      update personal_data_keys set wrapped_key = null, erased_at = '2026-03-01T10:00:00Z', erasure_request_id = ${ERASURE_REQUEST}::uuid
+      where id in (select key_id from personal_data_openings where record_id = ${erased.id}::uuid)`);
   });
   afterAll(async () => {
     await database?.drop();
@@ -82,7 +126,7 @@ describe.each(DATABASE_KINDS)("revealing personal data on %s", (kind) => {
     target: z.string().nullable(),
     user_email: z.string().nullable(),
     ip: z.string().nullable(),
-    event: z.object({ details: z.object({ reason: z.string(), pointers: z.array(z.string()) }) }),
+    event: z.object({ details: z.object({ reason: z.string(), pointers: z.array(z.string()), seq: z.number() }) }),
   });
   const reveals = async () =>
     queryRows(
@@ -91,40 +135,81 @@ describe.each(DATABASE_KINDS)("revealing personal data on %s", (kind) => {
       revealRow,
     );
 
+  test("records appended now are committed: the stored statement holds commitments, not values", async () => {
+    const stored = (await getDecision(database.db, statement.id!))!;
+    expect(stored.statement.context!.extensions![EXT.personalDataFormat]).toBe(1);
+    for (const v of personalStrings(statement)) if (v.length >= 6) expect(stored.canonical).not.toContain(v);
+    expect(maskedDecisionView(stored)).toMatchObject({ format: 1, canonical: stored.canonical, masked: false });
+  });
+
   test("roles without the permission are refused and nothing is logged", async () => {
     for (const role of ["auditor", "incident_reviewer", "nobody"]) {
-      await expect(
-        revealPersonalData(database.db, { request: { id: statement.id, reason: "Complaint CASE-1 needs it" }, actor: { ...officer, role } }),
-      ).rejects.toThrow(/may not reveal/);
+      await expect(reveal({ id: statement.id, reason: "Complaint CASE-1 needs it" }, { ...officer, role })).rejects.toThrow(/may not reveal/);
     }
     expect(await reveals()).toEqual([]);
   });
 
   test("bad input names the field and logs nothing", async () => {
-    const attempt = (request: unknown) => revealPersonalData(database.db, { request, actor: officer });
-    const short = await attempt({ id: statement.id, reason: "because" }).catch((e: unknown) => e);
+    const short = await reveal({ id: statement.id, reason: "because" }).catch((e: unknown) => e);
     expect(short).toBeInstanceOf(ServiceInputError);
     expect((short as ServiceInputError).fieldErrors.reason?.[0]).toMatch(/at least 10 characters/);
-    const badId = await attempt({ id: "LA-1", reason: "Complaint CASE-1 needs it" }).catch((e: unknown) => e);
+    const badId = await reveal({ id: "LA-1", reason: "Complaint CASE-1 needs it" }).catch((e: unknown) => e);
     expect((badId as ServiceInputError).fieldErrors.id?.[0]).toMatch(/UUID/);
-    const unknown = await attempt({ id: "00000000-0000-4000-8000-ffffffffffff", reason: "Complaint CASE-1 needs it" }).catch((e: unknown) => e);
+    const unknown = await reveal({ id: "00000000-0000-4000-8000-ffffffffffff", reason: "Complaint CASE-1 needs it" }).catch((e: unknown) => e);
     expect((unknown as ServiceInputError).status).toBe(404);
-    const extra = await attempt({ id: statement.id, reason: "Complaint CASE-1 needs it", all: true }).catch((e: unknown) => e);
+    const extra = await reveal({ id: statement.id, reason: "Complaint CASE-1 needs it", all: true }).catch((e: unknown) => e);
     expect(extra).toBeInstanceOf(ServiceInputError);
     expect(await reveals()).toEqual([]);
   });
 
-  test("a reveal is logged with the reason and pointers, then returns the exact record", async () => {
+  test("an erased subject's record: the reveal fails with the erasure, nothing is revealed or logged, the page says so", async () => {
+    const failure = await reveal({ id: erased.id, reason: "Complaint CASE-3 needs the applicant's name" }).catch((e: unknown) => e);
+    expect(failure).toBeInstanceOf(ServiceInputError);
+    expect((failure as ServiceInputError).message).toBe(`Personal data erased on 2026-03-01 (request ${ERASURE_REQUEST})`);
+    expect((failure as ServiceInputError).status).toBe(409);
+    expect(JSON.stringify(failure)).not.toContain("cust-0019876");
+    expect(await reveals()).toEqual([]);
+    expect(await readRecordErasures(database.db, erased.id!.toUpperCase())).toEqual([{ erasedAt: new Date("2026-03-01T10:00:00Z"), requestId: ERASURE_REQUEST }]);
+    expect(await readRecordErasures(database.db, statement.id!)).toEqual([]);
+  });
+
+  test("a reveal is logged with the reason, pointers and seq, then returns openings that match the commitments in the stored text", async () => {
     const reason = "  Complaint CASE-2291: applicant disputes the denial  ";
-    const r = await revealPersonalData(database.db, { request: { id: statement.id!.toUpperCase(), reason }, actor: officer });
+    const r = await reveal({ id: statement.id!.toUpperCase(), reason });
     const stored = (await getDecision(database.db, statement.id!))!;
+    expect(r.format).toBe(1);
     expect(r.canonical).toBe(stored.canonical);
-    expect(r.statement).toEqual(stored.statement);
-    expect(r.pointers).toEqual(personalDataPointers(statement));
-    const logged = await reveals();
+    const found = findCommitments(JSON.parse(stored.canonical));
+    expect(r.pointers).toEqual([...new Set(found.map((c) => c.pointer))]);
+    expect(r.openings.map((o) => o.ref)).toEqual(found.map((c) => c.ref));
+    expect(r.mismatched).toEqual([]);
+    // What the browser does with them: each opening checked against the commitment in the canonical text.
+    for (const c of found) {
+      const o = r.openings.find((x) => x.ref === c.ref)!;
+      expect(o.pointer).toBe(c.pointer);
+      expect(verifyOpening(portableBytesBackend, c.commitment, { value: o.value, salt: fromBase64(o.salt) })).toBe(true);
+    }
+    // The opened statement holds the values the producer sent.
+    const subjectPointer = `/context/extensions/${EXT.subject.replace(/\//g, "~1")}`;
+    expect(getByPointer(r.statement, subjectPointer)).toEqual(getByPointer(statement, subjectPointer));
+    expect(r.statement.context!.contextAgents![0]!.agent.name).toBe("Priya Raman");
+    const logged = (await reveals()).filter((e) => e.target === statement.id);
     expect(logged).toHaveLength(1);
     expect(logged[0]).toMatchObject({ target: statement.id, user_email: officer.email, ip: officer.ip });
-    expect(logged[0]!.event.details.reason).toBe(reason.trim());
-    expect(logged[0]!.event.details.pointers).toEqual(r.pointers);
+    expect(logged[0]!.event.details).toEqual({ reason: reason.trim(), pointers: r.pointers, seq: stored.seq });
+  });
+
+  test("a legacy record keeps today's behaviour: masked with its text withheld, revealed as stored, logged", async () => {
+    const stored = (await getDecision(database.db, legacy.id!))!;
+    expect(stored.canonical).toContain("pat-00081234");
+    const view = maskedDecisionView(stored);
+    expect(view).toMatchObject({ format: 0, canonical: null, masked: true, personalPointers: personalDataPointers(stored.statement) });
+    expect(JSON.stringify(view)).not.toContain("pat-00081234");
+    const reason = "Complaint CASE-4410: patient asks for the triage record";
+    const r = await reveal({ id: legacy.id, reason });
+    expect(r).toMatchObject({ format: 0, canonical: stored.canonical, statement: stored.statement, openings: [], mismatched: [] });
+    expect(r.pointers).toEqual(personalDataPointers(stored.statement));
+    const logged = (await reveals()).filter((e) => e.target === legacy.id);
+    expect(logged.map((e) => e.event.details)).toEqual([{ reason, pointers: r.pointers, seq: stored.seq }]);
   });
 });

@@ -3,14 +3,16 @@
 import { z } from "zod";
 import { AccessDeniedError, requestContext, requireActionPermission } from "@/lib/auth/guard";
 import { appendAccessEvent } from "@/lib/ledger-store/append-access-event";
-import { checkpointNow, getRuntime } from "@/lib/server/runtime";
+import { checkpointNow, getPersonalDataKeys, getRuntime } from "@/lib/server/runtime";
 import { revealPersonalData } from "@/lib/services/reveal-personal-data";
 import { ServiceInputError } from "@/lib/services/users";
 import type { RevealActionResult } from "@/components/decisions/decision-record";
 
 /**
  * Reveals a decision's personal data: guard first, then the service (parse → transaction →
- * access-log entry with the reason → values). Errors come back as field errors, never 500s.
+ * decrypt the openings → access-log entry with the reason → values). Errors come back as
+ * field errors, never 500s. For a committed (format 1) record the openings travel with the
+ * answer so the browser can check each against its commitment itself.
  */
 export async function revealPersonalDataAction(input: unknown): Promise<RevealActionResult> {
   let user;
@@ -23,8 +25,9 @@ export async function revealPersonalDataAction(input: unknown): Promise<RevealAc
   const { ip, userAgent } = await requestContext();
   const { db } = await getRuntime();
   try {
-    const r = await revealPersonalData(db, { request: input, actor: { id: user.id, email: user.email, role: user.role, ip, userAgent } });
-    return { ok: true, statement: r.statement, canonical: r.canonical, pointers: r.pointers, accessEventId: r.accessEventId };
+    const actor = { id: user.id, email: user.email, role: user.role, ip, userAgent };
+    const r = await revealPersonalData(db, await getPersonalDataKeys(), { request: input, actor });
+    return { ok: true, format: r.format, statement: r.statement, canonical: r.canonical, pointers: r.pointers, openings: r.openings, accessEventId: r.accessEventId };
   } catch (error) {
     if (error instanceof ServiceInputError) return { ok: false, message: error.message, fieldErrors: error.fieldErrors };
     throw error;

@@ -4,6 +4,7 @@ import { notFound } from "next/navigation";
 import type { SearchParams } from "nuqs/server";
 import { buttonClasses } from "@/components/ui/button";
 import { ActorTypeBadge, HumanReviewLabel, formatConfidence, formatLatency } from "@/components/decisions/decision-badges";
+import { CommittedChip, CommittedText, holdsCommitment } from "@/components/decisions/committed-value";
 import { DecisionRecord } from "@/components/decisions/decision-record";
 import { DecisionTimeline } from "@/components/decisions/decision-timeline";
 import { LocalTime } from "@/components/decisions/local-time";
@@ -14,15 +15,16 @@ import { ACTOR_TYPES } from "@/lib/ledger/xapi/actor-type";
 import { appendAccessEvent } from "@/lib/ledger-store/append-access-event";
 import { loadDecisionsSearchParams, serializeDecisionsSearchParams } from "@/lib/search-params/decisions";
 import { getRuntime } from "@/lib/server/runtime";
-import { maskDecisionRow, maskedDecisionView } from "@/lib/services/reveal-personal-data";
+import { erasureMessage, maskDecisionRow, maskedDecisionView, readRecordErasures } from "@/lib/services/reveal-personal-data";
 import { revealPersonalDataAction, signCheckpointAction } from "./actions";
 
 export const metadata: Metadata = { title: "Decision" };
 
 /**
- * One decision, readable at a glance. Personal data is masked here, on the server, for
- * everyone until a permitted user reveals it with a reason (the values then come from the
- * reveal action, after it is logged). Viewing is logged (`decisions.view`).
+ * One decision, readable at a glance. Personal data never reaches the page until a permitted
+ * user reveals it with a reason (the values then come from the reveal action, after it is
+ * logged): a committed record holds none, a legacy one is masked here, on the server. An
+ * erased subject's record says so, for every role. Viewing is logged (`decisions.view`).
  */
 export default async function DecisionPage({ params, searchParams }: { params: Promise<{ id: string }>; searchParams: Promise<SearchParams> }) {
   const user = await requirePagePermission("decisions.read");
@@ -47,6 +49,7 @@ export default async function DecisionPage({ params, searchParams }: { params: P
   const canReveal = roleHas(user.role, "decisions.reveal_personal_data");
   const view = maskedDecisionView(detail);
   const shown = maskDecisionRow(detail, canReveal);
+  const [erasure] = view.format === 1 ? await readRecordErasures(db, detail.id) : [];
   const related = await listRelatedDecisions(db, { id: detail.id, entityType: detail.entityType, entityId: detail.entityId, sessionId: detail.sessionId });
 
   return (
@@ -65,9 +68,11 @@ export default async function DecisionPage({ params, searchParams }: { params: P
           seq={detail.seq}
           leafHash={detail.leafHash}
           chainHash={detail.chainHash}
+          format={view.format}
           statement={view.statement}
           canonical={view.canonical}
           personalPointers={view.personalPointers}
+          erasure={erasure ? erasureMessage(erasure) : null}
           canReveal={canReveal}
           canSignCheckpoint={roleHas(user.role, "integrity.verify")}
           listQuery={listQuery}
@@ -95,7 +100,9 @@ function DecisionSummary({ detail, shown }: { detail: DecisionDetail; shown: Dec
           <>
             {" "}
             <span className="text-slate-500">·</span> <span className="text-lg font-medium text-slate-700">{detail.entityType ?? "entity"}</span>{" "}
-            <span className="font-mono text-lg break-all">{shown.entityId}</span>
+            <span className="font-mono text-lg break-all">
+              <CommittedText text={shown.entityId} />
+            </span>
           </>
         ) : null}
       </h1>
@@ -103,7 +110,15 @@ function DecisionSummary({ detail, shown }: { detail: DecisionDetail; shown: Dec
       <dl className="mt-4 grid grid-cols-1 gap-x-8 gap-y-3 text-sm sm:grid-cols-2 lg:grid-cols-3">
         <div>
           <dt className="font-medium text-slate-600">Who or what decided</dt>
-          <dd className="text-slate-900">{detail.actorName ?? detail.actorId}</dd>
+          <dd className="text-slate-900">
+            {detail.actorName === null && holdsCommitment(detail.statement.actor.name) ? (
+              // The name is committed; the id (a staff account, or the commitment itself) stays.
+              <>
+                <CommittedChip />{" "}
+              </>
+            ) : null}
+            <CommittedText text={detail.actorName ?? detail.actorId} />
+          </dd>
         </div>
         <div>
           <dt className="font-medium text-slate-600">AI system</dt>
