@@ -181,7 +181,18 @@ export function decisionFilterSql(f: DecisionFilters): SQL {
     // Same expression as decisions_search_idx, so the GIN index applies.
     parts.push(sql`to_tsvector('english', coalesce(d.search_text, '')) @@ websearch_to_tsquery('english', ${f.text})`);
   }
+  if (f.personalIdentifierIndexes && f.personalIdentifierIndexes.length > 0) parts.push(personalIdentifierSql(f.personalIdentifierIndexes));
   return parts.length === 0 ? sql`true` : sql.join(parts, sql` and `);
+}
+
+/**
+ * Decisions with a lookup under any of the blind indexes: a semi-join the planner can start
+ * from personal_data_lookups_seq_idx (blind_index, seq desc), a handful of index entries for
+ * one person, and then probe each decision by its primary key (seq leads it); the record id
+ * is matched as well so a lookup never names another record than the one it was stored for.
+ */
+function personalIdentifierSql(indexes: readonly string[]): SQL {
+  return sql`(d.seq, d.id) in (select l.seq, l.record_id from personal_data_lookups l where l.blind_index = any(array[${list(indexes)}]::text[]))`;
 }
 
 /** Sort value of a decision without a confidence score: below every valid score (-1..1). */
@@ -365,7 +376,8 @@ function constrainsOnlyTimeAndActor(f: DecisionFilters): boolean {
     !f.sessionId &&
     f.confidenceMin === null &&
     f.confidenceMax === null &&
-    !f.text
+    !f.text &&
+    !f.personalIdentifierIndexes?.length
   );
 }
 
@@ -468,6 +480,11 @@ async function distinctValues(db: Pick<Db, "execute">, column: "entity_type" | "
     distinctValueRow,
   );
   return rows.map((r) => r.v);
+}
+
+/** Every AI system that recorded a decision (the ai_system column), sorted; at most MAX_OPTIONS. */
+export async function listAiSystems(db: Pick<Db, "execute">): Promise<string[]> {
+  return distinctValues(db, "ai_system");
 }
 
 export async function listDecisionFilterOptions(db: Pick<Db, "execute">): Promise<DecisionFilterOptions> {

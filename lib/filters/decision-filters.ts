@@ -42,6 +42,14 @@ export interface DecisionFilters {
   confidenceMin: number | null;
   confidenceMax: number | null;
   text: string | null;
+  /**
+   * Decisions about a person: the blind indexes (hex HMACs, lib/privacy/blind-index.ts) an
+   * identifier typed by an officer may be stored under in personal_data_lookups. The HMACs,
+   * not the identifier, because the database layer may not hold the index key, and so that
+   * what is logged and passed around is never the identifier itself. Absent or empty: no
+   * person filter. Left out of noDecisionFilters() so exports' stored filters stay as they were.
+   */
+  personalIdentifierIndexes?: string[];
 }
 
 /** No filter at all: every decision. A fresh object each time, so callers may change theirs. */
@@ -70,11 +78,14 @@ export interface DecisionSort {
   direction: SortDirection;
 }
 
-/** The filters as a plain JSON object for the access log (only what was set). */
+/**
+ * The filters as a plain JSON object for the access log (only what was set). A person filter
+ * appears as its blind indexes, never as the identifier typed.
+ */
 export function describeFiltersForLog(f: DecisionFilters): Record<string, unknown> {
   const out: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(f)) {
-    if (v === null || (Array.isArray(v) && v.length === 0)) continue;
+    if (v === null || v === undefined || (Array.isArray(v) && v.length === 0)) continue;
     if (k === "entityMatch" && f.entityId === null) continue;
     out[k] = v instanceof Date ? v.toISOString() : v;
   }

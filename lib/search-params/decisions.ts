@@ -42,6 +42,8 @@ export const ACTOR_TYPE_VALUES = ACTOR_TYPES.map((t) => t.value) as ActorType[];
 
 export const PAGE_SIZES = [25, 50, 100] as const;
 export const MAX_TEXT_LENGTH = 200;
+/** Longest identifier the person filter takes; a longer one is no identifier and is ignored. */
+export const MAX_PERSONAL_IDENTIFIER_LENGTH = 200;
 
 function toBase64Url(text: string): string {
   return btoa(text).replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "");
@@ -102,6 +104,12 @@ export const decisionsSearchParams = {
   confMin: parseAsFloat,
   confMax: parseAsFloat,
   q: parseAsString,
+  /**
+   * "Person or identifier": a subject id, e-mail address, phone number, IBAN… Held in the URL
+   * as typed (it is the browser's own state); the server turns it into blind indexes and only
+   * those are logged. Honoured only for roles with personal_data.search (the page checks).
+   */
+  person: parseAsString,
   sort: parseAsStringLiteral(SORT_KEYS).withDefault("occurredAt"),
   dir: parseAsStringLiteral(SORT_DIRECTIONS).withDefault("desc"),
   size: parseAsNumberLiteral(PAGE_SIZES).withDefault(50),
@@ -136,6 +144,7 @@ export const FILTER_KEYS = [
   "confMin",
   "confMax",
   "q",
+  "person",
 ] as const satisfies readonly (keyof DecisionsSearchParams)[];
 
 // ---------------------------------------------------------------------------------------
@@ -151,6 +160,12 @@ export interface ResolvedDecisionQuery {
   notices: string[];
   /** The window as shown to the user: "preset" or "custom". */
   window: { kind: "preset"; preset: TimePreset } | { kind: "custom" };
+  /**
+   * The identifier typed in the person filter, trimmed, or null. NOT in `filters`: only the
+   * server may turn it into blind indexes (filters.personalIdentifierIndexes), and only for a
+   * role allowed to search by person.
+   */
+  personalIdentifier: string | null;
 }
 
 function clean(v: string | null, max = 200): string | null {
@@ -205,6 +220,13 @@ export function resolveDecisionQuery(p: DecisionsSearchParams, now: Date): Resol
     notices.push(`The search text was shortened to ${MAX_TEXT_LENGTH} characters.`);
   }
 
+  let personalIdentifier = clean(p.person, MAX_PERSONAL_IDENTIFIER_LENGTH + 1);
+  if (personalIdentifier !== null && personalIdentifier.length > MAX_PERSONAL_IDENTIFIER_LENGTH) {
+    // Shortening would search for a different identifier: better none than a wrong one.
+    personalIdentifier = null;
+    notices.push(`The person or identifier was longer than ${MAX_PERSONAL_IDENTIFIER_LENGTH} characters and was ignored.`);
+  }
+
   const sort: DecisionSort = { key: p.sort, direction: p.dir };
   // A cursor made for another order would start the page at a meaningless position.
   const cursor = p.cursor && p.cursor.sort === sort.key ? p.cursor : null;
@@ -232,6 +254,7 @@ export function resolveDecisionQuery(p: DecisionsSearchParams, now: Date): Resol
     limit: p.size,
     notices,
     window,
+    personalIdentifier,
   };
 }
 
@@ -244,5 +267,6 @@ export function countActiveFilters(p: DecisionsSearchParams): number {
   if (p.session) n++;
   if (p.confMin !== null || p.confMax !== null) n++;
   if (p.q) n++;
+  if (p.person) n++;
   return n;
 }

@@ -32,5 +32,6 @@ export function evidenceDepsOf(runtime: Runtime): EvidenceDeps {
     signer: runtime.signer,
     externalStore: runtime.externalStore,
     exportsDir: path.resolve(runtime.config.DATA_DIR, "exports"),
+    personalDataKeys: runtime.personalDataKeys,
   };
 }

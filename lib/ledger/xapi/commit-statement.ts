@@ -223,7 +223,8 @@ function lookupsOfValue(target: Target, value: unknown): LookupTerm[] {
   return typeof value === "string" && value.trim() !== "" ? [{ kind: "text", value }] : [];
 }
 
-const DETECTED_LOOKUP_KIND: Record<PersonalDataKind, LookupKind> = {
+/** The blind-index kind each detected identifier is indexed as (search computes the same). */
+export const DETECTED_LOOKUP_KIND: Record<PersonalDataKind, LookupKind> = {
   iban: "iban",
   "payment-card": "payment-card",
   "fr-nir": "national-id",
