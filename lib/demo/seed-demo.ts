@@ -49,10 +49,7 @@ export const DEMO_WRITERS: Record<keyof typeof DEMO_AI_SYSTEMS, string> = {
 export const DEMO_API_KEY_OWNER = "demo-ingest";
 export const DEMO_DECISION_COUNT = 20_000;
 export const DEMO_DAYS = 90;
-// Each append is one transaction, and PGlite runs one at a time: a sign-in during the seed
-// waits for the append in progress. Committing and sealing made appends slower, so batches
-// are smaller to keep that wait short.
-const BATCH_SIZE = 400;
+const BATCH_SIZE = 1000;
 
 export const DEMO_CREDENTIALS_FILE = "demo-credentials.json";
 const STATE_FILE = "demo-seed.json";
