@@ -35,10 +35,12 @@ import { generateSignerKey } from "../lib/ledger/signed-note";
 import { appendDecisions } from "../lib/ledger-store/append-decisions";
 import { DirectoryCheckpointStore } from "../lib/ledger-store/checkpoint-store";
 import { createCheckpoint, originOf } from "../lib/ledger-store/create-checkpoint";
+import { loadPersonalDataKeys } from "../lib/privacy/personal-data-keys";
 import { writeEvidenceExport } from "../lib/services/evidence";
-import { newPersonalDataKeys } from "../tests/support/personal-data-keys";
 
-const BENCH_KEYS = newPersonalDataKeys();
+/** PERSONAL_DATA_KEK and PERSONAL_DATA_INDEX_KEY in hex, as a deployment's environment holds them. */
+type PersonalDataKeyEnv = Record<"PERSONAL_DATA_KEK" | "PERSONAL_DATA_INDEX_KEY", string>;
+
 
 const ADMIN_URL = process.env.BENCH_POSTGRES_URL ?? "postgres://postgres@127.0.0.1:5432/postgres";
 const ORIGIN = "bench.decision-ledger.local";
@@ -94,6 +96,7 @@ async function child(): Promise<void> {
     signerKey: string;
     verifierKey: string;
     checkpointDir: string;
+    personalDataKeys: PersonalDataKeyEnv;
   };
   let result: ChildResult;
   if (job.kind === "verify") {
@@ -133,12 +136,13 @@ async function child(): Promise<void> {
               signer: { signerKey: job.signerKey },
               externalStore: new DirectoryCheckpointStore(job.checkpointDir),
               exportsDir: path.dirname(job.out),
+              personalDataKeys: loadPersonalDataKeys(job.personalDataKeys),
             },
             {
               bundleId: "00000000-0000-4000-8000-00000000be9c",
               selection: job.selection,
               actor: { id: "bench", email: "bench@decision-ledger.local", name: "Benchmark", role: "compliance_officer" },
-              includePersonalData: true,
+              disclosure: { reason: "benchmark of a full evidence export" },
               outPath: job.out,
             },
           );
@@ -188,9 +192,13 @@ async function parent(): Promise<void> {
   const stateDir = keep ? path.join(tmpdir(), `dl-bench-evidence-${name}`) : tmp;
   mkdirSync(stateDir, { recursive: true });
   const keysFile = path.join(stateDir, "keys.json");
+  // The personal-data keys go to the children as the environment a server reads them from.
   const keys = existsSync(keysFile)
-    ? (JSON.parse(readFileSync(keysFile, "utf8")) as { signerKey: string; verifierKey: string })
-    : await generateSignerKey(ORIGIN);
+    ? (JSON.parse(readFileSync(keysFile, "utf8")) as { signerKey: string; verifierKey: string; personalDataKeys: PersonalDataKeyEnv })
+    : {
+        ...(await generateSignerKey(ORIGIN)),
+        personalDataKeys: { PERSONAL_DATA_KEK: randomBytes(32).toString("hex"), PERSONAL_DATA_INDEX_KEY: randomBytes(32).toString("hex") },
+      };
   writeFileSync(keysFile, JSON.stringify(keys));
   const checkpointDir = path.join(stateDir, "checkpoints");
   try {
@@ -203,7 +211,7 @@ async function parent(): Promise<void> {
       const t0 = performance.now();
       const statements = generateDemoStatements({ count: total - ids.length, now: new Date(), days: 90, seed: `bench-evidence-${ids.length}` });
       for (let i = 0; i < statements.length; i += 1000) {
-        const r = await appendDecisions(database.db, BENCH_KEYS, statements.slice(i, i + 1000), { name: "bench-writer" });
+        const r = await appendDecisions(database.db, loadPersonalDataKeys(keys.personalDataKeys), statements.slice(i, i + 1000), { name: "bench-writer" });
         ids.push(...r.records.map((x) => x.id));
         if ((i / 1000) % 20 === 19) {
           await createCheckpoint(database.db, {
@@ -231,7 +239,7 @@ async function parent(): Promise<void> {
             }
           : { filters: null, ids: ids.filter((_, i) => i % Math.floor(total / size) === 0).slice(0, size) };
       const out = path.join(tmp, `bundle-${size}.zip`);
-      const job = { url: url.toString(), selection, out, signerKey: keys.signerKey, verifierKey: keys.verifierKey, checkpointDir };
+      const job = { url: url.toString(), selection, out, signerKey: keys.signerKey, verifierKey: keys.verifierKey, checkpointDir, personalDataKeys: keys.personalDataKeys };
       for (const kind of ["baseline", "export", "verify"] as const) {
         process.stderr.write(`${kind} ${size}…\n`);
         rows.push({ size, what: kind, r: runChild({ ...job, kind }, tmp) });

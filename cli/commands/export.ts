@@ -1,9 +1,11 @@
 import path from "node:path";
 import { getUserByEmail } from "../../db/queries/users";
 import { roleHas } from "../../lib/auth/permissions";
+import type { BundleManifest } from "../../lib/evidence/bundle-format";
 import { describeSelection, storedFiltersSchema, type ExportSelection, type StoredFilters } from "../../lib/evidence/selection";
 import { ACTOR_TYPES } from "../../lib/ledger/xapi/actor-type";
-import { newBundleId, writeEvidenceExport } from "../../lib/services/evidence";
+import { newBundleId, parsePersonalDataChoice, writeEvidenceExport, type EvidenceActor } from "../../lib/services/evidence";
+import { ServiceInputError } from "../../lib/services/users";
 import { CliError, defineCommand, parseCommandArgs, UsageError } from "../command";
 import { cliUserAgent, loadSigner, withLedger } from "../lib/ledger";
 
@@ -28,10 +30,13 @@ export default defineCommand({
 
 Writes a verifiable evidence bundle of the decisions matching the filters (the same filters as
 the dashboard's decisions list; times are decision times, [from, to)). Acts as the dashboard
-user given with --as: that user's role must allow exporting evidence (evidence.export); records
-with personal data are masked unless the role may reveal it. The export is written to the
-access log with the manifest's SHA-256 and record count. Check the result with
-\`decision-ledger verify <bundle.zip>\`.
+user given with --as: that user's role must allow exporting evidence (evidence.export).
+Personal data is left out by default: records stored with committed personal data carry only
+the commitments (their content is still checked in full), older records are masked. With
+--include-personal-data and a --reason, a role with evidence.export_personal_data adds the
+values that open the commitments (openings.jsonl). The export is written to the access log
+with the manifest's SHA-256, the record count and, when included, the reason. Check the
+result with \`decision-ledger verify <bundle.zip>\`.
 
   --out <file>             Where to write the .zip (required)
   --as <email>             The active dashboard user this export is made as (required)
@@ -45,6 +50,8 @@ access log with the manifest's SHA-256 and record count. Check the result with
   --model-version <v>      Model version (repeatable)
   --outcome <outcome>      Outcome (repeatable)
   --id <uuid>              Export exactly these decision ids instead of filtering (repeatable)
+  --include-personal-data  Include personal data (needs evidence.export_personal_data and --reason)
+  --reason <text>          Why personal data is included (at least 10 characters; logged)
 
 Example:
   decision-ledger export --out loans-march.zip --as officer@example.com \\
@@ -65,6 +72,8 @@ Example:
         "model-version": { type: "string", multiple: true },
         outcome: { type: "string", multiple: true },
         id: { type: "string", multiple: true },
+        "include-personal-data": { type: "boolean" },
+        reason: { type: "string" },
       },
       { required: ["out", "as"] },
     );
@@ -100,23 +109,27 @@ Example:
       if (f.from && f.to && f.from >= f.to) throw new UsageError("--to must be after --from");
       selection = { filters: f, ids: null };
     }
+    if (values.reason !== undefined && !values["include-personal-data"]) throw new UsageError("--reason is only for --include-personal-data");
     const out = path.resolve(values.out!);
 
-    const result = await withLedger(ctx.env, async ({ db, config }) => {
+    const result = await withLedger(ctx.env, async (ledger) => {
+      const { db, config } = ledger;
       const user = await getUserByEmail(db, { email: values.as! });
       if (!user || !user.active) throw new CliError(`--as ${values.as}: no active user with this email`);
       if (!roleHas(user.role, "evidence.export")) {
         throw new CliError(`${user.email} (${user.role}) may not export evidence: the role lacks evidence.export`);
       }
+      const actor: EvidenceActor = { id: user.id, email: user.email, name: user.name, role: user.role, ip: null, userAgent: cliUserAgent() };
+      const disclosure = disclosureOf(actor, values["include-personal-data"] === true, values.reason);
       const { signer, verifierKey, externalStore } = await loadSigner(config, (t) => ctx.stderr.write(t));
-      ctx.stderr.write(`Exporting: ${describeSelection(selection)}\n`);
+      ctx.stderr.write(`Exporting: ${describeSelection(selection)}${disclosure ? " (including personal data)" : ""}\n`);
       return writeEvidenceExport(
-        { db, origin: config.LEDGER_ORIGIN, verifierKey, signer, externalStore, exportsDir: path.dirname(out) },
+        { db, origin: config.LEDGER_ORIGIN, verifierKey, signer, externalStore, exportsDir: path.dirname(out), personalDataKeys: ledger.personalDataKeys() },
         {
           bundleId: newBundleId(),
           selection,
-          actor: { id: user.id, email: user.email, name: user.name, role: user.role, ip: null, userAgent: cliUserAgent() },
-          includePersonalData: roleHas(user.role, "decisions.reveal_personal_data"),
+          actor,
+          disclosure,
           outPath: out,
           onProgress: (done, total) => ctx.stderr.write(`\r${Math.floor((done / total) * 100)}%`),
         },
@@ -128,10 +141,29 @@ Example:
     ctx.stderr.write("\r    \r");
     ctx.stdout.write(
       `Wrote ${out}: ${result.recordCount} record(s)` +
-        (result.manifest.withheldRecords > 0 ? `, ${result.manifest.withheldRecords} with personal data withheld` : "") +
+        exportedPersonalData(result.manifest) +
         `.\nManifest SHA-256: ${result.manifestSha256}\nCheckpoint: ${result.manifest.checkpoint.origin} at ${result.manifest.checkpoint.treeSize} records\n` +
         (result.warnings.length ? `Warnings:\n${result.warnings.map((w) => `  ! ${w}`).join("\n")}\n` : "") +
         `Verify it with: decision-ledger verify ${path.relative(process.cwd(), out) || out} --key '${result.manifest.ledger.verifierKey}'\n`,
     );
   },
 });
+
+/** The --include-personal-data choice, checked as the dashboard checks it (permission, then reason). */
+function disclosureOf(actor: EvidenceActor, include: boolean, reason: string | undefined) {
+  try {
+    return parsePersonalDataChoice(actor, { includePersonalData: include, reason });
+  } catch (error) {
+    if (!(error instanceof ServiceInputError)) throw error;
+    if (error.fieldErrors.reason) throw new UsageError(`--reason: ${error.fieldErrors.reason.join(", ")}`);
+    throw new CliError(`${actor.email} (${actor.role}) may not include personal data: the role lacks evidence.export_personal_data`);
+  }
+}
+
+/** What the summary line says about personal data. */
+function exportedPersonalData(m: BundleManifest): string {
+  const legacy = m.withheldRecords > 0 ? `, ${m.withheldRecords} stored before personal data was committed and masked` : "";
+  if (!m.disclosure) return `${legacy}, personal data left out`;
+  const erased = m.disclosure.erasedValues > 0 ? ` (${m.disclosure.erasedValues} value(s) of erased subjects absent)` : "";
+  return `, ${m.disclosure.openings} personal value(s) included${erased}`;
+}

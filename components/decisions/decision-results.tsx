@@ -29,6 +29,8 @@ export interface DecisionResultsProps {
   filtered: boolean;
   /** The viewer may export evidence (shows the export button). */
   canExport: boolean;
+  /** The viewer may include personal data in an export, with a reason (shows the choice). */
+  canExportPersonalData: boolean;
   /** Called whenever the ticked rows change (ids), for a client parent that needs them. */
   onSelectionChange?: (ids: string[]) => void;
 }
@@ -38,11 +40,11 @@ export interface DecisionResultsProps {
  * resolved from the URL on the server without the person filter (its blind indexes are only
  * computed for the list), so it would hold every person's decisions. Ticked rows export as ticked.
  */
-function ExportControl({ selectedIds, personFilter }: { selectedIds: string[]; personFilter: boolean }) {
+function ExportControl({ selectedIds, personFilter, canIncludePersonalData }: { selectedIds: string[]; personFilter: boolean; canIncludePersonalData: boolean }) {
   if (personFilter && selectedIds.length === 0) {
     return <span className="text-xs text-slate-600">To export a person&apos;s decisions, tick the rows to export.</span>;
   }
-  return <ExportButton selectedIds={selectedIds} />;
+  return <ExportButton selectedIds={selectedIds} canIncludePersonalData={canIncludePersonalData} />;
 }
 
 export function DecisionResults(props: DecisionResultsProps) {
@@ -134,7 +136,7 @@ export function DecisionResults(props: DecisionResultsProps) {
           <CopyLinkButton window={props.window} />
           {/* SLOT(h7): evidence export. The button reads the filters from the URL itself and
               gets the ticked rows (ids, kept across pages) from the table's selection. */}
-          {props.canExport ? <ExportControl selectedIds={selectedIds} personFilter={params.person !== null} /> : null}
+          {props.canExport ? <ExportControl selectedIds={selectedIds} personFilter={params.person !== null} canIncludePersonalData={props.canExportPersonalData} /> : null}
         </div>
       </div>
       {selectedIds.length > 0 ? (

@@ -113,7 +113,13 @@ function VerificationResult({ v }: { v: BundleVerification }) {
       {v.ok ? (
         <Alert tone="success" title="Pass: the evidence bundle verifies">
           {nf(v.recordsChecked)} record(s) are proven to be in the ledger {v.checkpoint ? `(${v.checkpoint.origin}, ${nf(v.checkpoint.treeSize)} records)` : ""}
-          {v.withheldRecords > 0 ? `; ${nf(v.withheldRecords)} of them with personal data withheld` : ""}.
+          ; the content of {nf(v.recordsVerifiedByBytes)} is checked byte for byte
+          {v.legacyRecordsWithheld > 0
+            ? `; ${nf(v.legacyRecordsWithheld)} stored before personal data was committed have their contents withheld (leaf hash and inclusion verified)`
+            : v.withheldRecords > 0
+              ? `; ${nf(v.withheldRecords)} masked (personal data withheld, content not checkable)`
+              : ""}
+          {v.openingsChecked > 0 ? `; ${nf(v.openingsChecked)} disclosed personal value(s) open their commitments` : ""}.
         </Alert>
       ) : (
         <Alert tone="error" title={`Fail: ${nf(v.failures.length + v.moreFailures)} problem(s) found`}>

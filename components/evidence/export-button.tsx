@@ -18,11 +18,22 @@ type ExportTarget = "view" | "selected";
  * read from the URL through the list's own nuqs parsers) or the rows selected in it, as a
  * verifiable evidence bundle. The bundle is built in the background on the server; this
  * button shows its progress and offers the download when it is ready.
+ *
+ * Personal data is left out unless the user ticks "Include personal data" and says why; the
+ * choice is shown only to roles with evidence.export_personal_data (the server checks again).
  */
-export function ExportButton({ selectedIds = [] }: { selectedIds?: readonly string[] }) {
+export function ExportButton({
+  selectedIds = [],
+  canIncludePersonalData = false,
+}: {
+  selectedIds?: readonly string[];
+  /** The signed-in role has evidence.export_personal_data. */
+  canIncludePersonalData?: boolean;
+}) {
   const [params] = useQueryStates(decisionsSearchParams);
   const [open, setOpen] = useState(false);
   const [choice, setChoice] = useState<ExportTarget>("view");
+  const [personalData, setPersonalData] = useState<PersonalDataChoice>({ include: false, reason: "" });
   const [job, setJob] = useState<ExportView | null>(null);
   const [error, setError] = useState<string | null>(null);
   const [starting, setStarting] = useState(false);
@@ -57,7 +68,10 @@ export function ExportButton({ selectedIds = [] }: { selectedIds?: readonly stri
     setStarting(true);
     setError(null);
     try {
-      const body = useSelected ? { ids: [...selectedIds] } : { query: serializeDecisionsSearchParams(params) };
+      const body = {
+        ...(useSelected ? { ids: [...selectedIds] } : { query: serializeDecisionsSearchParams(params) }),
+        ...(canIncludePersonalData && personalData.include ? { includePersonalData: true, reason: personalData.reason } : {}),
+      };
       const res = await fetch("/api/v1/evidence/exports", {
         method: "POST",
         headers: { "content-type": "application/json" },
@@ -96,6 +110,7 @@ export function ExportButton({ selectedIds = [] }: { selectedIds?: readonly stri
           ) : (
             <p className="text-slate-600">Exports every decision matching the current filters.</p>
           )}
+          {canIncludePersonalData ? <PersonalDataFields id={`${panelId}-pd`} value={personalData} onChange={setPersonalData} /> : null}
           {!job || job.finished ? (
             <Button onClick={start} disabled={starting}>
               {starting ? "Starting…" : job ? "Export again" : "Create evidence bundle"}
@@ -106,6 +121,42 @@ export function ExportButton({ selectedIds = [] }: { selectedIds?: readonly stri
         </div>
       ) : null}
     </div>
+  );
+}
+
+interface PersonalDataChoice {
+  include: boolean;
+  reason: string;
+}
+
+/** "Include personal data" with the reason it needs; the reason field appears once it is ticked. */
+function PersonalDataFields({ id, value, onChange }: { id: string; value: PersonalDataChoice; onChange: (v: PersonalDataChoice) => void }) {
+  return (
+    <fieldset className="space-y-2">
+      <legend className="font-medium text-slate-800">Personal data</legend>
+      <label className="flex items-center gap-2">
+        <input type="checkbox" checked={value.include} onChange={(e) => onChange({ ...value, include: e.target.checked })} />
+        Include personal data (the values behind the records&apos; commitments)
+      </label>
+      {value.include ? (
+        <div className="space-y-1">
+          <label htmlFor={`${id}-reason`} className="block text-slate-700">
+            Reason (at least 10 characters; written to the bundle and the access log)
+          </label>
+          <textarea
+            id={`${id}-reason`}
+            name="reason"
+            required
+            minLength={10}
+            maxLength={500}
+            rows={2}
+            value={value.reason}
+            onChange={(e) => onChange({ ...value, reason: e.target.value })}
+            className="w-full rounded border border-slate-300 p-2"
+          />
+        </div>
+      ) : null}
+    </fieldset>
   );
 }
 
@@ -163,7 +214,9 @@ function ExportJobStatus({ job }: { job: ExportView }) {
           <p>
             {job.recordsTotal?.toLocaleString("en-US")} records
             {job.fileSize ? `, ${formatBytes(job.fileSize)}` : ""}.
-            {job.personalData === "withheld" ? " Personal data was withheld (masked) because your role may not see it." : ""}
+            {job.personalData === "withheld"
+              ? " Personal data was left out: the records carry commitments in its place (records stored before that are masked)."
+              : " Personal data is included: keep the bundle as you would the personal data itself."}
           </p>
           <div className="mt-2 flex flex-wrap gap-2">
             <a href={job.downloadUrl} download={job.fileName} className={buttonClasses("primary", "sm")} data-testid="download-bundle">

@@ -12,7 +12,15 @@
 
 import { bytesEqual, concatBytes, fromBase64, toBase64 } from "../ledger/bytes";
 
-export const BUNDLE_FORMAT = "decision-ledger-evidence-bundle/v1";
+/**
+ * v2: records with committed personal data (format 1) are always carried in full, only legacy
+ * (format 0) records are ever masked, and a bundle that includes personal data carries its
+ * openings (openings.jsonl) and says who disclosed them and why (manifest.disclosure).
+ * The verifier still reads v1 bundles.
+ */
+export const BUNDLE_FORMAT = "decision-ledger-evidence-bundle/v2";
+export const BUNDLE_FORMAT_V1 = "decision-ledger-evidence-bundle/v1";
+export const BUNDLE_FORMATS: readonly string[] = [BUNDLE_FORMAT_V1, BUNDLE_FORMAT];
 
 export const BUNDLE_FILES = {
   verifyText: "VERIFY.txt",
@@ -24,6 +32,7 @@ export const BUNDLE_FILES = {
   consistency: "checkpoint/consistency.json",
   records: "records.jsonl",
   proofs: "proofs.jsonl",
+  openings: "openings.jsonl",
   report: "report.html",
   manifest: "manifest.json",
   receipt: "receipt/export-receipt.json",
@@ -41,8 +50,18 @@ export interface ManifestFile {
   bytes: number;
 }
 
+/** Who disclosed personal data in a bundle, why, and how much (v2 manifests that include it). */
+export interface BundleDisclosure {
+  reason: string;
+  disclosedBy: { id: string; email: string; name: string; role: string };
+  /** Lines of openings.jsonl: commitments opened in this bundle. */
+  openings: number;
+  /** Commitments left unopened because their data subject's key was erased. */
+  erasedValues: number;
+}
+
 export interface BundleManifest {
-  format: typeof BUNDLE_FORMAT;
+  format: typeof BUNDLE_FORMAT | typeof BUNDLE_FORMAT_V1;
   bundleId: string;
   createdAt: string;
   createdBy: { id: string; email: string; name: string; role: string };
@@ -61,9 +80,15 @@ export interface BundleManifest {
     selectedIds: string[] | null;
   };
   recordCount: number;
-  /** "included": canonical bytes of every record; "withheld": records with personal data are masked copies. */
+  /**
+   * "included": every record in full, with the openings of committed values (v2);
+   * "withheld": v2 masks only legacy (format 0) records, v1 masked every record with personal data.
+   */
   personalData: "included" | "withheld";
+  /** Masked records: in v2 always legacy (format 0) records. */
   withheldRecords: number;
+  /** v2: set exactly when personal data is included. Absent from v1 manifests. */
+  disclosure?: BundleDisclosure | null;
   firstSeq: number | null;
   lastSeq: number | null;
   checkpoint: { origin: string; treeSize: number; rootHash: string; keyName: string; keyId: string; signedAt: string | null };
@@ -120,6 +145,35 @@ export function parseRecordLine(line: string): BundleRecordLine | null {
     withheld = h.withheld as string[];
   }
   return { seq: h.seq, id: h.id, leafHash: h.leafHash, withheld, canonical: line.slice(at + STATEMENT_MEMBER.length, -1) };
+}
+
+/** One line of openings.jsonl: what opens one commitment of one record, the salt in base64. */
+export interface BundleOpeningLine {
+  recordId: string;
+  ref: string;
+  /** Where the commitment is in the record's statement (findCommitments' pointer). */
+  pointer: string;
+  value: unknown;
+  salt: string;
+}
+
+export function formatOpeningLine(o: BundleOpeningLine): string {
+  return JSON.stringify({ recordId: o.recordId, ref: o.ref, pointer: o.pointer, value: o.value, salt: o.salt });
+}
+
+/** Parses an openings.jsonl line; null when it is not one. */
+export function parseOpeningLine(line: string): BundleOpeningLine | null {
+  let o: unknown;
+  try {
+    o = JSON.parse(line);
+  } catch {
+    return null;
+  }
+  if (typeof o !== "object" || o === null || Array.isArray(o)) return null;
+  const r = o as Record<string, unknown>;
+  if (typeof r.recordId !== "string" || typeof r.ref !== "string" || typeof r.pointer !== "string" || typeof r.salt !== "string") return null;
+  if (!("value" in r)) return null;
+  return { recordId: r.recordId, ref: r.ref, pointer: r.pointer, value: r.value, salt: r.salt };
 }
 
 /** A c2sp.org/tlog-proof@v1 text: header, index, proof hashes (base64), blank line, checkpoint. */

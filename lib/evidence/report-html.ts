@@ -3,7 +3,7 @@
 // repeat on every page). Shared-safe: no node: imports.
 
 import { ACTOR_TYPE_LABELS, type ActorType } from "../ledger/xapi/actor-type";
-import type { BundleManifest } from "./bundle-format";
+import { BUNDLE_FILES as F, type BundleManifest } from "./bundle-format";
 
 export interface ReportRow {
   seq: number;
@@ -43,21 +43,37 @@ function countTable(title: string, counts: Map<string, number>, label: (k: strin
 
 const actorLabel = (k: string): string => ACTOR_TYPE_LABELS[k as ActorType] ?? k;
 
+/**
+ * What the bundle holds of personal data. Committed records are always whole, so their
+ * content is checked in full; only records stored before personal data was committed are
+ * masked, and they are named as their own category.
+ */
+function personalDataNote(m: ReportData["manifest"]): string {
+  const nf = (n: number) => n.toLocaleString("en-US");
+  const legacy =
+    m.withheldRecords > 0
+      ? ` ${nf(m.withheldRecords)} record(s) were stored before personal data was committed (format 0): they are masked copies, their contents withheld; their leaf hash and inclusion in the ledger are verified.`
+      : "";
+  const d = m.disclosure;
+  if (!d) {
+    return `<p class="note">Personal data was left out. Records store commitments in its place, so every other record is shown byte for byte and its content is checked against the ledger's hashes.${legacy}</p>`;
+  }
+  const erased = d.erasedValues > 0 ? ` ${nf(d.erasedValues)} value(s) of data subjects whose data was erased are not included.` : "";
+  return `<p class="note">Personal data is included, disclosed by ${esc(d.disclosedBy.name)} (${esc(d.disclosedBy.email)}) because: “${esc(d.reason)}”. ${F.openings} holds ${nf(d.openings)} value(s), each checked against the commitment in its record.${erased}</p>`;
+}
+
 export function renderReport(d: ReportData): string {
   const m = d.manifest;
   const cp = m.checkpoint;
   const shown = d.rows.slice(0, d.rowLimit);
-  const withheldNote =
-    m.personalData === "withheld"
-      ? `<p class="note">Personal data was withheld: ${m.withheldRecords.toLocaleString("en-US")} record(s) are masked copies. Their presence in the ledger is proven, but their displayed content cannot be checked against the ledger's hashes.</p>`
-      : "";
+  const withheldNote = personalDataNote(m);
   const rows = shown
     .map(
       (r) => `<tr><td class="nowrap">${esc(r.occurredAt.replace("T", " ").replace(/\.\d+Z$|Z$/, " UTC"))}</td><td>${esc(actorLabel(r.actorType))}</td><td>${esc(
         [r.aiSystem, r.model].filter(Boolean).join(" · ") || "—",
       )}</td><td>${esc(r.verb)}</td><td>${esc(r.entity ?? "—")}</td><td>${esc(r.outcome ?? "—")}</td><td class="num">${
         r.confidence === null ? "—" : r.confidence.toFixed(2)
-      }</td><td>${esc(r.humanReview)}</td><td class="num">${r.seq}</td><td class="mono">${esc(r.id)}${r.withheld ? " (masked)" : ""}</td></tr>`,
+      }</td><td>${esc(r.humanReview)}</td><td class="num">${r.seq}</td><td class="mono">${esc(r.id)}${r.withheld ? " (masked: stored before personal data was committed)" : ""}</td></tr>`,
     )
     .join("\n");
   return `<!doctype html>
@@ -89,7 +105,7 @@ export function renderReport(d: ReportData): string {
   <dt>Bundle id</dt><dd class="mono">${esc(m.bundleId)}</dd>
   <dt>Selection</dt><dd>${esc(m.selection.description)}</dd>
   <dt>Decisions</dt><dd>${m.recordCount.toLocaleString("en-US")}${m.firstSeq !== null ? ` (ledger positions ${m.firstSeq} to ${m.lastSeq})` : ""}</dd>
-  <dt>Personal data</dt><dd>${m.personalData === "included" ? "Included" : "Withheld (masked)"}</dd>
+  <dt>Personal data</dt><dd>${m.personalData === "included" ? "Included" : "Left out"}</dd>
   <dt>Signed checkpoint</dt><dd>${esc(cp.origin)}, ${cp.treeSize.toLocaleString("en-US")} records, root <span class="mono">${esc(cp.rootHash)}</span>${
     cp.signedAt ? `, signed ${esc(cp.signedAt)}` : ""
   }</dd>

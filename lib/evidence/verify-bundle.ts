@@ -16,21 +16,29 @@ import { bytesEqual, fromBase64, fromHex, toHex, utf8Decode, utf8Encode } from "
 import type { LogHasher } from "../ledger/hasher";
 import { verifyConsistency, verifyInclusion } from "../ledger/merkle";
 import { parseCheckpoint, verifyNote, type Checkpoint } from "../ledger/signed-note";
+import { findCommitments } from "../ledger/xapi/open-statement";
+import { verifyOpening } from "../ledger/xapi/pd-commitment";
+import { personalDataFormatOf } from "../ledger/xapi/personal-data-format";
+import type { XapiStatement } from "../ledger/xapi/types";
 import {
   BUNDLE_FILES as F,
-  BUNDLE_FORMAT,
+  BUNDLE_FORMAT_V1,
+  BUNDLE_FORMATS,
   FILES_AFTER_MANIFEST,
+  parseOpeningLine,
   parseRecordLine,
   parseTlogProof,
   pemToEd25519PublicKey,
   splitSignedNote,
   splitVerifierKey,
   type BundleManifest,
+  type BundleOpeningLine,
   type BundleRecordLine,
   type ConsistencyFile,
   type ExportReceipt,
   type ManifestFile,
 } from "./bundle-format";
+import { mayHoldCommitments } from "./record-openings";
 
 export const FAILURE_CODES = {
   bundle_unreadable: "The file is not a readable evidence bundle",
@@ -51,6 +59,8 @@ export const FAILURE_CODES = {
   record_count_mismatch: "The number of records differs from the manifest",
   proof_invalid: "An inclusion proof does not lead to the signed checkpoint (the record is not in the ledger as signed)",
   proof_missing: "A record has no inclusion proof",
+  opening_invalid: "A disclosed personal value or its salt does not match the commitment in its record (the opening was changed)",
+  opening_unmatched: "An opening refers to no commitment of the bundle's records",
   receipt_missing: "The bundle has no export receipt, so nothing ties its manifest to the ledger",
   receipt_invalid: "The export receipt does not verify",
 } as const;
@@ -81,8 +91,16 @@ export interface BundleVerification {
   /** "supplied": checked against a key the recipient gave; "bundled": only against the key in the bundle. */
   keyUsed: "supplied" | "bundled" | null;
   recordsChecked: number;
+  /** Records whose exact bytes hash to their leaf hash: their whole content is checked. */
   recordsVerifiedByBytes: number;
+  /** Records carried as masked copies (content withheld). */
   withheldRecords: number;
+  /** Of those, records a v2 bundle withholds because they were stored before personal data was committed (format 0). */
+  legacyRecordsWithheld: number;
+  /** Openings checked against the commitments in their records' verified bytes. */
+  openingsChecked: number;
+  /** Commitments of a bundle that includes personal data left unopened (their subjects were erased). */
+  erasedValues: number;
   proofsChecked: number;
   consistencyProofsChecked: number;
   receiptVerified: boolean;
@@ -169,8 +187,8 @@ function* lines(bytes: Uint8Array): Generator<{ line: Uint8Array; number: number
   if (start < bytes.length) yield { line: bytes.subarray(start), number };
 }
 
-/** Records and proofs are the large files: unpacked only when they are checked, once each, and not kept. */
-const LARGE_FILES: ReadonlySet<string> = new Set([F.records, F.proofs]);
+/** Records, proofs and openings are the large files: unpacked only when they are checked, once each, and not kept. */
+const LARGE_FILES: ReadonlySet<string> = new Set([F.records, F.proofs, F.openings]);
 
 /**
  * The bundle's files, unpacked one at a time, so memory holds the archive plus one unpacked
@@ -276,6 +294,14 @@ interface BundleCheckpoint {
 interface BundledRecord {
   id: string;
   leaf: Uint8Array;
+  /** Carried as a masked copy. */
+  withheld: boolean;
+}
+
+/** An openings.jsonl line with where it was found. */
+interface OpeningEntry {
+  opening: BundleOpeningLine;
+  number: number;
 }
 
 /** Verifies an evidence bundle (.zip bytes). Never throws for a bad bundle: problems are failures. */
@@ -299,7 +325,8 @@ export async function verifyBundle(zip: Uint8Array, opts: VerifyBundleOptions = 
   await checkConsistency(v, trust, checkpoint.checkpoint);
   // Records before proofs, each unpacked in its own step: only one of the two large files is in memory at a time.
   const records = checkRecords(v);
-  checkInclusionProofs(v, records, checkpoint);
+  const proven = checkInclusionProofs(v, records, checkpoint);
+  checkLegacyRecords(v, records, proven);
   result.checks.push({
     label: "File hashes",
     ok: v.filesOk,
@@ -323,6 +350,9 @@ function emptyVerification(): BundleVerification {
     recordsChecked: 0,
     recordsVerifiedByBytes: 0,
     withheldRecords: 0,
+    legacyRecordsWithheld: 0,
+    openingsChecked: 0,
+    erasedValues: 0,
     proofsChecked: 0,
     consistencyProofsChecked: 0,
     receiptVerified: false,
@@ -367,7 +397,7 @@ function readManifest(archive: BundleArchive, out: Collector, result: BundleVeri
   let manifest: BundleManifest;
   try {
     manifest = JSON.parse(utf8Decode(manifestBytes)) as BundleManifest;
-    if (manifest.format !== BUNDLE_FORMAT) throw new Error(`unknown format "${String(manifest.format)}" (expected ${BUNDLE_FORMAT})`);
+    if (!BUNDLE_FORMATS.includes(manifest.format)) throw new Error(`unknown format "${String(manifest.format)}" (expected one of ${BUNDLE_FORMATS.join(", ")})`);
     if (!Array.isArray(manifest.files) || !manifest.checkpoint || !manifest.ledger || typeof manifest.recordCount !== "number") {
       throw new Error("required fields are missing");
     }
@@ -550,43 +580,147 @@ async function checkConsistency(v: Verification, trust: Trust, checkpoint: Check
   });
 }
 
+/** Whether this bundle is v2 or later: it masks only legacy records and carries openings when it includes personal data. */
+const isV2 = (m: BundleManifest) => m.format !== BUNDLE_FORMAT_V1;
+
+/** What checking the records against the openings shares: the openings by record id, and what is left to count. */
+interface OpeningsCheck {
+  /** Openings not yet matched to a record, by record id. */
+  byRecord: Map<string, OpeningEntry[]>;
+  /** Commitments found without an opening. */
+  unopened: number;
+}
+
+/**
+ * openings.jsonl, indexed by record id; null when the bundle discloses no personal data (then
+ * it must not carry openings either). A v2 manifest's disclosure says whether it should.
+ */
+function readOpenings(v: Verification): OpeningsCheck | null {
+  const { archive, out, manifest } = v;
+  const disclosed = isV2(manifest) && manifest.personalData === "included";
+  if (disclosed && !manifest.disclosure) {
+    out.add({ code: "manifest_invalid", file: F.manifest, message: "the manifest says personal data is included but does not say who disclosed it, or why" });
+  }
+  if (!disclosed) {
+    if (archive.has(F.openings)) out.add({ code: "manifest_invalid", file: F.openings, message: "openings.jsonl is present although the manifest says personal data is withheld" });
+    return null;
+  }
+  const check: OpeningsCheck = { byRecord: new Map(), unopened: 0 };
+  const bytes = archive.read(F.openings);
+  if (!bytes) {
+    out.add({ code: "file_missing", file: F.openings, message: "openings.jsonl is missing although the manifest says personal data is included" });
+    return check;
+  }
+  const listed = v.listed.get(F.openings);
+  if (listed) checkFileHash(v, F.openings, listed.sha256, bytes);
+  else out.add({ code: "manifest_invalid", file: F.manifest, message: `the manifest does not list ${F.openings}` });
+  const seen = new Set<string>();
+  for (const { line, number } of lines(bytes)) {
+    let opening: BundleOpeningLine | null = null;
+    try {
+      opening = parseOpeningLine(utf8Decode(line));
+    } catch {
+      opening = null;
+    }
+    if (!opening) {
+      out.add({ code: "opening_invalid", file: F.openings, message: `line ${number} of openings.jsonl is not an opening` });
+      continue;
+    }
+    const key = `${opening.recordId} ${opening.ref}`;
+    if (seen.has(key)) {
+      out.add({ code: "opening_invalid", file: F.openings, id: opening.recordId, message: `line ${number}: the opening of ref ${opening.ref} appears more than once` });
+      continue;
+    }
+    seen.add(key);
+    const list = check.byRecord.get(opening.recordId) ?? [];
+    list.push({ opening, number });
+    check.byRecord.set(opening.recordId, list);
+  }
+  return check;
+}
+
 /** records.jsonl: every record in ledger order, once, its bytes matching its leaf hash. Returns the records by seq, for the proofs. */
 function checkRecords(v: Verification): Map<number, BundledRecord> {
   const { archive, out, result, manifest } = v;
   const records = new Map<number, BundledRecord>();
+  const openings = readOpenings(v);
   const recordsBytes = archive.read(F.records);
   if (!recordsBytes) {
     if (archive.has(F.records)) out.add({ code: "bundle_unreadable", file: F.records, message: "records.jsonl cannot be unpacked" });
   } else {
     const listedRecords = v.listed.get(F.records);
     if (listedRecords) checkFileHash(v, F.records, listedRecords.sha256, recordsBytes);
-    checkRecordLines(v, recordsBytes, records);
-    if (result.recordsChecked !== manifest.recordCount) {
-      out.add({
-        code: "record_count_mismatch",
-        file: F.records,
-        message: `records.jsonl holds ${result.recordsChecked} record(s) but the manifest says ${manifest.recordCount}`,
-      });
-    }
-    if (manifest.personalData === "included" && result.withheldRecords > 0) {
-      out.add({ code: "manifest_invalid", file: F.records, message: `${result.withheldRecords} record(s) are masked although the manifest says personal data is included` });
-    }
-    if (result.withheldRecords !== (manifest.withheldRecords ?? 0)) {
-      out.add({ code: "manifest_invalid", file: F.manifest, message: `the manifest counts ${manifest.withheldRecords} masked record(s), records.jsonl has ${result.withheldRecords}` });
-    }
+    checkRecordLines(v, recordsBytes, records, openings);
+    checkRecordCounts(v);
   }
   const recordFailures = out.failures.filter((f) => f.file === F.records).length;
+  const nf = (n: number) => n.toLocaleString("en-US");
+  const masked =
+    result.withheldRecords === 0 || isV2(manifest)
+      ? ""
+      : `; ${nf(result.withheldRecords)} masked (personal data withheld, content not checkable)`;
+  const legacy = result.legacyRecordsWithheld > 0 ? `; ${nf(result.legacyRecordsWithheld)} stored before personal data was committed, contents withheld (see below)` : "";
   result.checks.push({
     label: "Record contents",
     ok: recordsBytes !== null && recordFailures === 0,
-    detail:
-      `${result.recordsVerifiedByBytes.toLocaleString("en-US")} record(s) match their leaf hashes byte for byte` +
-      (result.withheldRecords > 0 ? `; ${result.withheldRecords.toLocaleString("en-US")} masked (personal data withheld, content not checkable)` : ""),
+    detail: `${nf(result.recordsVerifiedByBytes)} of ${nf(result.recordsChecked)} record(s) match their leaf hashes byte for byte${masked}${legacy}`,
   });
+  if (openings) finishOpenings(v, openings);
   return records;
 }
 
-function checkRecordLines(v: Verification, recordsBytes: Uint8Array, records: Map<number, BundledRecord>): void {
+/** The record count and the masked count must be the manifest's. */
+function checkRecordCounts(v: Verification): void {
+  const { out, result, manifest } = v;
+  if (result.recordsChecked !== manifest.recordCount) {
+    out.add({
+      code: "record_count_mismatch",
+      file: F.records,
+      message: `records.jsonl holds ${result.recordsChecked} record(s) but the manifest says ${manifest.recordCount}`,
+    });
+  }
+  if (manifest.personalData === "included" && result.withheldRecords > 0) {
+    out.add({ code: "manifest_invalid", file: F.records, message: `${result.withheldRecords} record(s) are masked although the manifest says personal data is included` });
+  }
+  if (result.withheldRecords !== (manifest.withheldRecords ?? 0)) {
+    out.add({ code: "manifest_invalid", file: F.manifest, message: `the manifest counts ${manifest.withheldRecords} masked record(s), records.jsonl has ${result.withheldRecords}` });
+  }
+}
+
+/** Openings naming no record of the bundle fail; the counts must be the manifest's. */
+function finishOpenings(v: Verification, openings: OpeningsCheck): void {
+  const { out, result, manifest } = v;
+  for (const [recordId, entries] of openings.byRecord) {
+    for (const { opening, number } of entries) {
+      out.add({
+        code: "opening_unmatched",
+        file: F.openings,
+        id: recordId,
+        message: `line ${number} of openings.jsonl: ref ${opening.ref} (${opening.pointer}) is in no record of the bundle (record id ${recordId})`,
+      });
+    }
+  }
+  result.erasedValues = openings.unopened;
+  const d = manifest.disclosure;
+  const countsOk = !!d && d.openings === result.openingsChecked && d.erasedValues === openings.unopened;
+  if (d && !countsOk) {
+    out.add({
+      code: "manifest_invalid",
+      file: F.manifest,
+      message: `the manifest counts ${d.openings} opening(s) and ${d.erasedValues} erased value(s); the bundle has ${result.openingsChecked} verified and ${openings.unopened} unopened`,
+    });
+  }
+  result.checks.push({
+    label: "Personal data openings",
+    ok: countsOk && !out.failures.some((f) => f.file === F.openings),
+    detail:
+      `${result.openingsChecked.toLocaleString("en-US")} disclosed value(s) open the commitments in their records` +
+      (openings.unopened > 0 ? `; ${openings.unopened.toLocaleString("en-US")} value(s) of erased data subjects are not included` : "") +
+      (d ? `. Disclosed by ${d.disclosedBy.name} <${d.disclosedBy.email}> (${d.disclosedBy.role}) because: ${d.reason}` : ""),
+  });
+}
+
+function checkRecordLines(v: Verification, recordsBytes: Uint8Array, records: Map<number, BundledRecord>, openings: OpeningsCheck | null): void {
   const { out, result } = v;
   const ids = new Set<string>();
   let previous = -1;
@@ -623,16 +757,105 @@ function checkRecordLines(v: Verification, recordsBytes: Uint8Array, records: Ma
     previous = Math.max(previous, r.seq);
     ids.add(r.id);
     const leaf = fromHex(r.leafHash);
-    records.set(r.seq, { id: r.id, leaf });
+    records.set(r.seq, { id: r.id, leaf, withheld: r.withheld !== null });
     if (r.withheld) {
-      result.withheldRecords++;
+      checkWithheldRecord(v, r);
       continue;
     }
     // The prefix before the statement is ASCII for an unmasked line, so the statement's bytes
     // are the line's bytes from the same offset: hash them without decoding and re-encoding.
     const statementBytes = line.subarray(text.length - r.canonical.length - 1, line.length - 1);
-    if (checkRecordBytes(v, r, statementBytes, leaf)) result.recordsVerifiedByBytes++;
+    const verified = checkRecordBytes(v, r, statementBytes, leaf);
+    if (verified) result.recordsVerifiedByBytes++;
+    if (openings) checkRecordOpenings(v, r, openings, verified);
   }
+}
+
+/**
+ * A masked copy. A v2 bundle masks only records stored before personal data was committed:
+ * a copy that claims committed personal data (format 1) was masked without need, or edited.
+ */
+function checkWithheldRecord(v: Verification, r: BundleRecordLine): void {
+  v.result.withheldRecords++;
+  if (!isV2(v.manifest)) return;
+  let format: 0 | 1 | null;
+  try {
+    format = personalDataFormatOf(JSON.parse(r.canonical) as XapiStatement);
+  } catch {
+    format = null;
+  }
+  if (format === 0) {
+    v.result.legacyRecordsWithheld++;
+    return;
+  }
+  v.out.add({
+    code: "record_malformed",
+    file: F.records,
+    seq: r.seq,
+    id: r.id,
+    message: `${describeRecord(r.seq, r.id)} is masked, but ${format === 1 ? "its personal data is committed, so it must be carried in full" : "its masked copy is not a statement"}`,
+  });
+}
+
+/**
+ * The openings of one record against the commitments in its bytes (just checked against the
+ * leaf hash): each must name a commitment of the record, at its pointer, and open it.
+ */
+function checkRecordOpenings(v: Verification, r: BundleRecordLine, openings: OpeningsCheck, bytesVerified: boolean): void {
+  const entries = openings.byRecord.get(r.id) ?? [];
+  openings.byRecord.delete(r.id);
+  if (entries.length === 0 && !mayHoldCommitments(r.canonical)) return;
+  let statement: XapiStatement;
+  try {
+    statement = JSON.parse(r.canonical) as XapiStatement;
+  } catch {
+    v.out.add({ code: "record_malformed", file: F.records, seq: r.seq, id: r.id, message: `${describeRecord(r.seq, r.id)}: its statement is not JSON` });
+    return;
+  }
+  const commitments = new Map(findCommitments(statement).map((c) => [c.ref, c]));
+  const fail = (code: BundleFailureCode, e: OpeningEntry, why: string) =>
+    v.out.add({ code, file: F.openings, seq: r.seq, id: r.id, message: `${describeRecord(r.seq, r.id)}, ${e.opening.pointer} (line ${e.number} of openings.jsonl): ${why}` });
+  for (const e of entries) {
+    const c = commitments.get(e.opening.ref);
+    commitments.delete(e.opening.ref);
+    if (!c) fail("opening_unmatched", e, `ref ${e.opening.ref} is in no commitment of this record`);
+    else if (c.pointer !== e.opening.pointer) fail("opening_invalid", e, `the commitment of ref ${e.opening.ref} is at ${c.pointer}, not here`);
+    else if (!verifyOpening(v.hasher.backend, c.commitment, { value: e.opening.value, salt: decodeSalt(e.opening.salt) })) {
+      fail("opening_invalid", e, "the disclosed value and salt do not open the commitment in the record");
+    } else if (bytesVerified) v.result.openingsChecked++;
+  }
+  openings.unopened += commitments.size;
+}
+
+/** A salt as base64; an undecodable one becomes an empty salt, which opens nothing. */
+function decodeSalt(salt: string): Uint8Array {
+  try {
+    return fromBase64(salt);
+  } catch {
+    return new Uint8Array(0);
+  }
+}
+
+/**
+ * Records a v2 bundle withholds because they predate committed personal data: their content
+ * is not checked, only that their leaf hashes are proven in the signed ledger. A category of
+ * its own, so it is never counted as fully checked.
+ */
+function checkLegacyRecords(v: Verification, records: Map<number, BundledRecord>, proven: ReadonlySet<number>): void {
+  const { result } = v;
+  if (!isV2(v.manifest) || result.withheldRecords === 0) return;
+  let provenWithheld = 0;
+  for (const [seq, r] of records) if (r.withheld && proven.has(seq)) provenWithheld++;
+  const n = result.legacyRecordsWithheld;
+  const nf = (x: number) => x.toLocaleString("en-US");
+  result.checks.push({
+    label: "Records stored before personal data was committed",
+    ok: provenWithheld === result.withheldRecords && n === result.withheldRecords,
+    detail:
+      provenWithheld === result.withheldRecords
+        ? `${nf(n)} stored before personal data was committed (format 0): contents withheld, leaf hash and inclusion verified`
+        : `${nf(result.withheldRecords)} withheld record(s), of which only ${nf(provenWithheld)} are proven in the signed ledger`,
+  });
 }
 
 /** An unmasked record's statement bytes must hash to its leaf hash, and be the statement the line names. */
@@ -657,13 +880,13 @@ function checkRecordBytes(v: Verification, r: BundleRecordLine, statementBytes: 
 }
 
 /** proofs.jsonl: every record proven, from its leaf hash, to the root of the bundle's signed checkpoint. */
-function checkInclusionProofs(v: Verification, records: Map<number, BundledRecord>, cp: BundleCheckpoint): void {
+function checkInclusionProofs(v: Verification, records: Map<number, BundledRecord>, cp: BundleCheckpoint): Set<number> {
   const { archive, out, result } = v;
+  const proven = new Set<number>();
   const proofsBytes = archive.read(F.proofs);
   if (proofsBytes) {
     const listedProofs = v.listed.get(F.proofs);
     if (listedProofs) checkFileHash(v, F.proofs, listedProofs.sha256, proofsBytes);
-    const proven = new Set<number>();
     let n = 0;
     for (const { line, number } of lines(proofsBytes)) {
       n++;
@@ -686,6 +909,7 @@ function checkInclusionProofs(v: Verification, records: Map<number, BundledRecor
       ? `${result.proofsChecked.toLocaleString("en-US")} of ${records.size.toLocaleString("en-US")} record(s) proven in ${cp.checkpoint.origin} at ${cp.checkpoint.size.toLocaleString("en-US")} records`
       : "no readable checkpoint",
   });
+  return proven;
 }
 
 /** One line of proofs.jsonl; returns the seq it proves, or null (with a failure). */

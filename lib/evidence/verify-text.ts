@@ -77,8 +77,14 @@ ${
 `
     : "   (This bundle holds no records.)\n"
 }
-   Records whose personal data was withheld carry a "withheld" list and a masked copy: their
-   bytes cannot be recomputed, only their leaf hash's inclusion is proven.
+   Records store commitments (pd:v1:…) in place of personal data, so their bytes are complete
+   even when personal data is left out. Only records stored before personal data was
+   committed are masked when it is left out: they carry a "withheld" list and a masked copy,
+   their contents are withheld and only their leaf hash's inclusion is proven.
+   When personal data is included, ${F.openings} holds one line per disclosed value
+   ({"recordId","ref","pointer","value","salt"}): SHA-256 of
+   "decision-ledger/personal-data-commitment/v1", a 0x00 byte, the salt (base64-decoded) and
+   the value's RFC 8785 bytes equals the commitment at that pointer in the record.
 
 d) Inclusion proofs: each line of ${F.proofs} carries, in "tlogProof", a proof in the
    c2sp.org/tlog-proof@v1 format (index, Merkle path from the leaf to the root, and the signed

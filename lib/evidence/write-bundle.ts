@@ -20,6 +20,7 @@ import type { LogId } from "../ledger/log-id";
 import { assembleProof, inclusionProofPlan, type ProofStep } from "../ledger/merkle";
 import { decisionColumnKeysWith, type ExportColumnKey } from "../ledger/xapi/decision-columns";
 import { deriveDecisionColumns } from "../ledger/xapi/derived-columns";
+import { personalDataFormatOf } from "../ledger/xapi/personal-data-format";
 import { maskPersonalData, personalDataPointers } from "../ledger/xapi/personal-data";
 import type { XapiStatement } from "../ledger/xapi/types";
 import { readLatestCheckpoint, type CheckpointRecord } from "../ledger-store/create-checkpoint";
@@ -28,16 +29,19 @@ import { readConsistencyProof, readInclusionProof } from "../ledger-store/merkle
 import {
   BUNDLE_FILES as F,
   BUNDLE_FORMAT,
+  formatOpeningLine,
   formatRecordLine,
   formatSha256Sums,
   formatTlogProof,
   splitSignedNote,
   verifierKeyToPem,
+  type BundleDisclosure,
   type BundleManifest,
   type ConsistencyFile,
   type ExportReceipt,
   type ManifestFile,
 } from "./bundle-format";
+import { recordOpeningLines, RecordOpeningsError, type StoredOpenings } from "./record-openings";
 import { renderReport, type ReportRow } from "./report-html";
 import { renderVerifyText } from "./verify-text";
 
@@ -107,7 +111,8 @@ export interface WriteBundleInput {
   selection: BundleManifest["selection"];
   /** The selected records' positions in the decisions log, ascending, without duplicates. */
   seqs: number[];
-  includePersonalData: boolean;
+  /** Null: personal data is left out (legacy records masked). Set: it is disclosed, for this reason. */
+  disclosure: BundleDisclosureInput | null;
   sink: ByteSink;
   onProgress?: (done: number, total: number) => void;
   signal?: AbortSignal;
@@ -115,7 +120,24 @@ export interface WriteBundleInput {
    * Writes the export's access-log entry with the manifest's SHA-256 (the caller knows who
    * exported and from where) and returns its position in the access log, for the receipt.
    */
-  recordExport(summary: { bundleId: string; manifestSha256: string; recordCount: number; description: string }): Promise<{ seq: number }>;
+  recordExport(summary: ExportSummary): Promise<{ seq: number }>;
+}
+
+/** Personal data disclosed in a bundle: why, and how to read the openings (the caller holds the keys). */
+export interface BundleDisclosureInput {
+  reason: string;
+  /** The vault's openings of these records (readRecordOpenings). */
+  readOpenings(recordIds: string[]): Promise<ReadonlyMap<string, StoredOpenings>>;
+}
+
+/** What the export's access-log entry records. */
+export interface ExportSummary {
+  bundleId: string;
+  manifestSha256: string;
+  recordCount: number;
+  description: string;
+  /** Set when personal data was disclosed: the manifest's disclosure (reason, who, counts). */
+  disclosure: BundleDisclosure | null;
 }
 
 export interface WriteBundleResult {
@@ -369,14 +391,15 @@ export async function writeEvidenceBundle(ledger: BundleLedger, input: WriteBund
     for (let i = 0; i < seqs.length; i += RECORD_BATCH) batches.push(seqs.slice(i, i + RECORD_BATCH));
     const records = await writeRecords(zip, ledger.db, input, batches);
     await writeProofs(zip, ledger.db, input, batches, records.ids, checkpoint);
-    const manifestBase = describeBundle(ledger, input, checkpoint, consistency, records.withheldRecords);
+    const disclosure = input.disclosure ? await writeOpenings(zip, ledger.db, input, input.disclosure, batches) : null;
+    const manifestBase = describeBundle(ledger, input, checkpoint, consistency, records.withheldRecords, disclosure);
     addReaderFiles(zip, ledger, manifestBase, records, checkpoint);
     const manifest: BundleManifest = { ...manifestBase, files: zip.files.slice() };
     const manifestText = JSON.stringify(manifest, null, 2) + "\n";
     const manifestSha256 = toHex(sha256(utf8Encode(manifestText)));
     zip.add(F.manifest, manifestText);
     await zip.flush();
-    await addReceipt(zip, ledger, input, manifestSha256);
+    await addReceipt(zip, ledger, input, manifestSha256, disclosure);
     zip.add(F.sha256sums, formatSha256Sums(zip.files));
     await zip.close();
     return { manifest, manifestSha256, recordCount: seqs.length, warnings: [] };
@@ -467,7 +490,7 @@ async function writeRecords(zip: BundleZip, db: Queryable, input: WriteBundleInp
       const missing = batch.find((s) => !found.has(s));
       throw new BundleExportError(`record at position ${missing} has no content in the database; run a verification from the Integrity page`);
     }
-    for (const r of stored) writeRecord(entry, r, input.includePersonalData, written);
+    for (const r of stored) writeRecord(entry, r, input.disclosure !== null, written);
     input.onProgress?.(Math.min(offset + RECORD_BATCH, input.seqs.length), input.seqs.length * 2);
     await zip.flush();
   }
@@ -493,12 +516,14 @@ function writeRecord(entry: Entry, r: StoredRecord, includePersonalData: boolean
 }
 
 /**
- * The copy of a record shown when personal data is withheld, or null when it has none. The
- * report reads the columns derived at ingest; only a record that is masked is parsed, and
- * its columns derived again from the masked copy.
+ * The copy of a record shown when personal data is withheld, or null when it is shown in
+ * full: a record without personal data, or one whose personal data is committed (format 1),
+ * so its canonical bytes hold commitments, never the values. Only a legacy (format 0) record
+ * with personal data is masked; its report columns are derived again from the masked copy.
  */
 function maskedCopy(r: StoredRecord): { withheld: string[]; canonical: string; columns: ReportColumns } | null {
   const statement = JSON.parse(r.canonical) as XapiStatement;
+  if (personalDataFormatOf(statement) === 1) return null;
   const pointers = personalDataPointers(statement);
   if (pointers.length === 0) return null;
   const shown = maskPersonalData(statement, pointers);
@@ -527,12 +552,51 @@ async function writeProofs(
   zip.finish(entry);
 }
 
+/**
+ * openings.jsonl: the openings of every committed value of the selection, in record order.
+ * A pass of its own after proofs.jsonl (the zip writes one file at a time, so writing it
+ * beside records.jsonl would buffer it whole); only an export that discloses reads the
+ * records a second time.
+ */
+async function writeOpenings(
+  zip: BundleZip,
+  db: Queryable,
+  input: WriteBundleInput,
+  disclosure: BundleDisclosureInput,
+  batches: readonly number[][],
+): Promise<BundleDisclosure> {
+  const entry = zip.open(F.openings, 6);
+  const counts = { openings: 0, erasedValues: 0 };
+  const load = async (batch: number[]) => {
+    const records = await readRecords(db, batch);
+    return { records, stored: await disclosure.readOpenings(records.map((r) => r.id)) };
+  };
+  for await (const { loaded } of readAhead(batches, load, input.signal)) {
+    for (const r of loaded.records) {
+      let opened: ReturnType<typeof recordOpeningLines>;
+      try {
+        opened = recordOpeningLines(nodeHasher.backend, r, loaded.stored.get(r.id));
+      } catch (error) {
+        if (error instanceof RecordOpeningsError) throw new BundleExportError(`${error.message}; run a verification from the Integrity page`);
+        throw error;
+      }
+      for (const line of opened.lines) entry.line(formatOpeningLine(line));
+      counts.openings += opened.lines.length;
+      counts.erasedValues += opened.erased;
+    }
+    await zip.flush();
+  }
+  zip.finish(entry);
+  return { reason: disclosure.reason, disclosedBy: input.createdBy, ...counts };
+}
+
 function describeBundle(
   ledger: BundleLedger,
   input: WriteBundleInput,
   checkpoint: BundleCheckpoint,
   consistency: ConsistencyFile,
   withheldRecords: number,
+  disclosure: BundleDisclosure | null,
 ): Omit<BundleManifest, "files"> {
   const { seqs } = input;
   return {
@@ -543,8 +607,9 @@ function describeBundle(
     ledger: { deployment: ledger.deployment, checkpointOrigin: checkpoint.origin, verifierKey: ledger.verifierKey },
     selection: input.selection,
     recordCount: seqs.length,
-    personalData: input.includePersonalData ? "included" : "withheld",
+    personalData: disclosure ? "included" : "withheld",
     withheldRecords,
+    disclosure,
     firstSeq: seqs[0]!,
     lastSeq: seqs[seqs.length - 1]!,
     checkpoint: {
@@ -600,13 +665,20 @@ const accessEntryRow = z.object({ canonical: z.string(), leaf_hash: byteaColumn 
  * in a signed checkpoint of the access log. The verifier refuses a bundle without one, so
  * an export that cannot write it fails rather than hand out a bundle that will not verify.
  */
-async function addReceipt(zip: BundleZip, ledger: BundleLedger, input: WriteBundleInput, manifestSha256: string): Promise<void> {
+async function addReceipt(
+  zip: BundleZip,
+  ledger: BundleLedger,
+  input: WriteBundleInput,
+  manifestSha256: string,
+  disclosure: BundleDisclosure | null,
+): Promise<void> {
   const { db } = ledger;
   const { seq: eventSeq } = await input.recordExport({
     bundleId: input.bundleId,
     manifestSha256,
     recordCount: input.seqs.length,
     description: input.selection.description,
+    disclosure,
   });
   const accessCheckpoint = await checkpointCovering(ledger, "access", eventSeq);
   const [row] = await queryRows(

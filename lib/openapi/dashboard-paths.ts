@@ -189,16 +189,38 @@ export const DASHBOARD_PATHS: Record<string, Json> = {
       tags: ["Dashboard"],
       operationId: "startEvidenceExport",
       summary: "Start an evidence export (.zip bundle) in the background",
-      description: "Either the decisions list's query string (the same filters) or explicit ids. Poll /api/v1/evidence/exports/{id}, then download.",
+      description:
+        "Either the decisions list's query string (the same filters) or explicit ids. Personal data is left out unless includePersonalData is true " +
+        "and a reason is given (needs evidence.export_personal_data). Poll /api/v1/evidence/exports/{id}, then download.",
       security: SESSION,
       requestBody: {
         required: true,
         content: {
           "application/json": {
             schema: {
-              oneOf: [
-                { type: "object", required: ["query"], properties: { query: { type: "string", description: "The decisions list query string." } } },
-                { type: "object", required: ["ids"], properties: { ids: { type: "array", items: { type: "string", format: "uuid" } } } },
+              allOf: [
+                {
+                  oneOf: [
+                    { type: "object", required: ["query"], properties: { query: { type: "string", description: "The decisions list query string." } } },
+                    { type: "object", required: ["ids"], properties: { ids: { type: "array", items: { type: "string", format: "uuid" } } } },
+                  ],
+                },
+                {
+                  type: "object",
+                  properties: {
+                    includePersonalData: {
+                      type: "boolean",
+                      default: false,
+                      description: "Include the values behind the records' personal-data commitments (openings). Needs evidence.export_personal_data.",
+                    },
+                    reason: {
+                      type: "string",
+                      minLength: 10,
+                      maxLength: 500,
+                      description: "Why personal data is included; required with includePersonalData, written to the manifest and the access log.",
+                    },
+                  },
+                },
               ],
             },
           },
@@ -209,8 +231,9 @@ export const DASHBOARD_PATHS: Record<string, Json> = {
           description: "The export (queued).",
           content: { "application/json": { schema: { type: "object", required: ["export"], properties: { export: exportView } } } },
         },
-        "400": dashboardError("The body is not JSON or not a valid selection."),
+        "400": dashboardError("The body is not JSON, not a valid selection, or includePersonalData without a reason of at least 10 characters."),
         ...GUARD_RESPONSES,
+        "403": dashboardError("The role lacks evidence.export, or includePersonalData was asked for without evidence.export_personal_data."),
       },
     },
   },

@@ -2,10 +2,11 @@ import "server-only";
 import { randomUUID } from "node:crypto";
 import { access, mkdir, rename, rm, stat } from "node:fs/promises";
 import path from "node:path";
-import { eq } from "drizzle-orm";
+import { and, eq } from "drizzle-orm";
+import { z } from "zod";
 import type { Db } from "../../db/client";
 import { getEvidenceExport, listSelectedDecisionSeqs, type EvidenceExportRecord } from "../../db/queries/evidence-exports";
-import { evidenceExports } from "../../db/schema";
+import { accessEvents, evidenceExports } from "../../db/schema";
 import { roleHas } from "../auth/permissions";
 import {
   describeSelection,
@@ -14,10 +15,14 @@ import {
   fromStoredFilters,
   type ExportSelection,
 } from "../evidence/selection";
-import { fileSink, writeEvidenceBundle, type BundleLedger, type WriteBundleResult } from "../evidence/write-bundle";
+import type { BundleDisclosure } from "../evidence/bundle-format";
+import { BundleExportError, fileSink, writeEvidenceBundle, type BundleDisclosureInput, type BundleLedger, type WriteBundleResult } from "../evidence/write-bundle";
 import { appendAccessEvent } from "../ledger-store/append-access-event";
 import { checkpointNow, type CheckpointingDeployment } from "../ledger-store/create-checkpoint";
+import { readRecordOpenings } from "../ledger-store/read-openings";
 import type { LogId } from "../ledger/log-id";
+import type { PersonalDataKeys } from "../privacy/personal-data-keys";
+import { REVEAL_REASON_MAX, REVEAL_REASON_MIN } from "./reveal-personal-data";
 import { accessEventUser, ServiceInputError, type ServiceActor } from "./users";
 
 /**
@@ -26,6 +31,11 @@ import { accessEventUser, ServiceInputError, type ServiceActor } from "./users";
  * completing and downloading an export are each written to the access log; the completion
  * entry carries the manifest's SHA-256 and the record count and is what the bundle's receipt
  * proves.
+ *
+ * Personal data is left out by default, for every role: committed records carry commitments
+ * only, legacy ones are masked. It is included only when the requester's role has
+ * evidence.export_personal_data, they ask for it and give a reason; the reason, who asked and
+ * how many values were disclosed are in the manifest and in the access-log entries.
  */
 
 export type EvidenceActor = ServiceActor & { id: string; name: string; role: string };
@@ -35,7 +45,25 @@ export interface EvidenceDeps extends CheckpointingDeployment {
   verifierKey: string;
   /** Where finished bundles are kept (DATA_DIR/exports). */
   exportsDir: string;
+  /** Opens the vault's openings when an export includes personal data. */
+  personalDataKeys: PersonalDataKeys;
 }
+
+/** Why personal data is included in an export: like a reveal, a reason of at least REVEAL_REASON_MIN characters. */
+export const exportReasonSchema = z
+  .string({ error: "Give the reason for including personal data" })
+  .trim()
+  .min(REVEAL_REASON_MIN, { error: `Give a reason of at least ${REVEAL_REASON_MIN} characters for including personal data (for example the case or request it answers)` })
+  .max(REVEAL_REASON_MAX, { error: `Keep the reason under ${REVEAL_REASON_MAX} characters` });
+
+/** The requester's choice about personal data, as a request sends it. */
+export const personalDataChoiceSchema = z.object({
+  includePersonalData: z.boolean({ error: "includePersonalData must be true or false" }).optional(),
+  reason: z.unknown().optional(),
+});
+
+/** Personal data disclosed by an export: why (the actor is the export's). Null: left out. */
+export type ExportDisclosure = { reason: string } | null;
 
 export function exportFilePath(exportsDir: string, id: string): string {
   return path.join(exportsDir, `${id}.zip`);
@@ -58,6 +86,29 @@ function assertMayExport(actor: EvidenceActor): void {
   }
 }
 
+function assertMayDisclose(actor: EvidenceActor): void {
+  if (!roleHas(actor.role, "evidence.export_personal_data")) {
+    throw new ServiceInputError("Your role may not include personal data in an export", {
+      includePersonalData: ["Your role may not include personal data in an export (evidence.export_personal_data)"],
+    });
+  }
+}
+
+/**
+ * Whether, and why, an export includes personal data: only on an explicit choice, by a role
+ * that may, with a reason. Checked where a request comes in and again where a bundle is
+ * written (the CLI and the job write directly).
+ */
+export function parsePersonalDataChoice(actor: EvidenceActor, choice: unknown): ExportDisclosure {
+  const parsed = personalDataChoiceSchema.safeParse(choice ?? {});
+  if (!parsed.success) throw ServiceInputError.fromZod(parsed.error);
+  if (parsed.data.includePersonalData !== true) return null;
+  assertMayDisclose(actor);
+  const reason = exportReasonSchema.safeParse(parsed.data.reason);
+  if (!reason.success) throw ServiceInputError.fromZod(new z.ZodError(reason.error.issues.map((i) => ({ ...i, path: ["reason"] }))));
+  return { reason: reason.data };
+}
+
 function parseSelection(selection: unknown): ExportSelection {
   const parsed = exportSelectionSchema.safeParse(selection);
   if (!parsed.success) throw ServiceInputError.fromZod(parsed.error);
@@ -68,14 +119,20 @@ function manifestSelection(s: ExportSelection) {
   return { description: describeSelection(s), parameters: s.filters ? filterParameters(s.filters) : null, selectedIds: s.ids };
 }
 
-/** Queues an export for the signed-in user; the job runner picks it up. */
-export async function requestEvidenceExport(db: Db, input: { selection: unknown; actor: EvidenceActor }): Promise<EvidenceExportRecord> {
+/**
+ * Queues an export for the signed-in user; the job runner picks it up. `personalData` is
+ * `{includePersonalData, reason}` as the request sent it (absent: left out).
+ */
+export async function requestEvidenceExport(
+  db: Db,
+  input: { selection: unknown; actor: EvidenceActor; personalData?: unknown },
+): Promise<EvidenceExportRecord> {
   assertMayExport(input.actor);
-  const selection = parseSelection(input.selection);
   const actor = input.actor;
+  const disclosure = parsePersonalDataChoice(actor, input.personalData);
+  const selection = parseSelection(input.selection);
   const description = describeSelection(selection);
-  // Personal data travels only with people who may see it; everyone else gets masked copies.
-  const includePersonalData = roleHas(actor.role, "decisions.reveal_personal_data");
+  const includePersonalData = disclosure !== null;
   const id = await db.transaction(async (tx) => {
     const [row] = await tx
       .insert(evidenceExports)
@@ -104,6 +161,8 @@ export async function requestEvidenceExport(db: Db, input: { selection: unknown;
           parameters: selection.filters ? filterParameters(selection.filters) : null,
           selectedIds: selection.ids?.length ?? null,
           personalData: includePersonalData ? "included" : "withheld",
+          // The job reads the reason back from here: the logged request is what the bundle states.
+          ...(disclosure ? { personalDataReason: disclosure.reason } : {}),
         },
         ip: actor.ip,
         userAgent: actor.userAgent,
@@ -122,7 +181,8 @@ export async function writeEvidenceExport(
     bundleId: string;
     selection: ExportSelection;
     actor: EvidenceActor;
-    includePersonalData: boolean;
+    /** Absent or null: personal data is left out. */
+    disclosure?: ExportDisclosure;
     outPath: string;
     onProgress?: (done: number, total: number) => void;
     signal?: AbortSignal;
@@ -131,6 +191,7 @@ export async function writeEvidenceExport(
   },
 ): Promise<WriteBundleResult> {
   const { db } = deps;
+  const disclosure = input.disclosure ? parsePersonalDataChoice(input.actor, { includePersonalData: true, reason: input.disclosure.reason }) : null;
   const seqs = await listSelectedDecisionSeqs(db, {
     filters: input.selection.filters ? fromStoredFilters(input.selection.filters) : null,
     ids: input.selection.ids,
@@ -145,7 +206,7 @@ export async function writeEvidenceExport(
       createdBy: { id: input.actor.id, email: input.actor.email, name: input.actor.name, role: input.actor.role },
       selection: manifestSelection(input.selection),
       seqs,
-      includePersonalData: input.includePersonalData,
+      disclosure: disclosure ? bundleDisclosure(deps, disclosure.reason) : null,
       sink,
       onProgress: input.onProgress,
       signal: input.signal,
@@ -165,7 +226,7 @@ export async function writeEvidenceExport(
                 manifestSha256: summary.manifestSha256,
                 recordCount: summary.recordCount,
                 description: summary.description,
-                personalData: input.includePersonalData ? "included" : "withheld",
+                ...completionDisclosure(summary.disclosure),
               },
               ip: input.actor.ip,
               userAgent: input.actor.userAgent,
@@ -179,6 +240,43 @@ export async function writeEvidenceExport(
   } catch (error) {
     await rm(tmp, { force: true });
     throw error;
+  }
+}
+
+function bundleDisclosure(deps: EvidenceDeps, reason: string): BundleDisclosureInput {
+  return { reason, readOpenings: (recordIds) => readRecordOpenings(deps.db, deps.personalDataKeys, recordIds) };
+}
+
+/** What the completion entry says about personal data: the manifest's disclosure, or that it was left out. */
+function completionDisclosure(disclosure: BundleDisclosure | null): Record<string, unknown> {
+  if (!disclosure) return { personalData: "withheld" };
+  return {
+    personalData: "included",
+    personalDataReason: disclosure.reason,
+    disclosedBy: disclosure.disclosedBy.email,
+    openings: disclosure.openings,
+    erasedValues: disclosure.erasedValues,
+  };
+}
+
+/** The reason an export that includes personal data was requested with, from its logged request. */
+async function requestedDisclosure(db: Db, exportId: string): Promise<ExportDisclosure> {
+  const rows = await db
+    .select({ event: accessEvents.event })
+    .from(accessEvents)
+    .where(and(eq(accessEvents.action, "evidence.export"), eq(accessEvents.target, exportId)));
+  for (const { event } of rows) {
+    const details = (event as { details?: { phase?: unknown; personalDataReason?: unknown } }).details;
+    if (details?.phase === "requested" && typeof details.personalDataReason === "string") return { reason: details.personalDataReason };
+  }
+  throw new BundleExportError("the logged request of this export gives no reason for including personal data");
+}
+
+function storedSelection(selection: unknown): ExportSelection {
+  try {
+    return parseSelection(selection);
+  } catch {
+    throw new BundleExportError("the export's stored selection is invalid");
   }
 }
 
@@ -198,12 +296,12 @@ export async function runEvidenceExportJob(deps: EvidenceDeps, id: string, signa
   let lastWrite = 0;
   let writing: Promise<unknown> = Promise.resolve();
   try {
-    const selection = parseSelection(row.selection);
+    const selection = storedSelection(row.selection);
     const result = await writeEvidenceExport(deps, {
       bundleId: id,
       selection,
       actor,
-      includePersonalData: row.includePersonalData,
+      disclosure: row.includePersonalData ? await requestedDisclosure(db, id) : null,
       outPath: exportFilePath(deps.exportsDir, id),
       signal,
       onProgress: (done, total) => {
@@ -243,7 +341,7 @@ export async function runEvidenceExportJob(deps: EvidenceDeps, id: string, signa
     await writing;
     const message =
       error instanceof ServiceInputError
-        ? "the export's stored selection is invalid"
+        ? error.message
         : signal.aborted
           ? "the server stopped while this export was running; export again"
           : (error as Error).message || String(error);

@@ -10,6 +10,7 @@ import { createCheckpoint, originOf } from "@/lib/ledger-store/create-checkpoint
 import type { EvidenceActor, EvidenceDeps } from "@/lib/services/evidence";
 import type { TestDatabase } from "../support/test-databases";
 import { TEST_KEYS } from "@/tests/support/personal-data-keys";
+import { appendLegacyDecisions } from "@/tests/support/legacy-ledger";
 
 export const ORIGIN = "evidence.test";
 
@@ -30,6 +31,8 @@ export interface EvidenceLedger {
   deps: EvidenceDeps;
   keys: { signerKey: string; verifierKey: string };
   ids: string[];
+  /** Records written as before personal data was committed (format 0), after the others. */
+  legacyIds: string[];
   tmp: string;
   cleanup(): void;
 }
@@ -37,9 +40,13 @@ export interface EvidenceLedger {
 /**
  * A real ledger on a test database: `batches` batches appended through the ingest path, a
  * checkpoint signed after each but the last (so an export signs a fresh one and carries
- * consistency proofs from the first and the previous checkpoint).
+ * consistency proofs from the first and the previous checkpoint). `legacy` more records are
+ * then written the old way, with plaintext personal data (format 0).
  */
-export async function buildEvidenceLedger(database: TestDatabase, opts: { batches: number; perBatch: number }): Promise<EvidenceLedger> {
+export async function buildEvidenceLedger(
+  database: TestDatabase,
+  opts: { batches: number; perBatch: number; legacy?: number },
+): Promise<EvidenceLedger> {
   const tmp = mkdtempSync(path.join(tmpdir(), "dl-h7-evidence-"));
   const keys = await generateSignerKey(ORIGIN);
   const externalStore = new DirectoryCheckpointStore(path.join(tmp, "checkpoints"));
@@ -50,6 +57,7 @@ export async function buildEvidenceLedger(database: TestDatabase, opts: { batche
     signer: { signerKey: keys.signerKey },
     externalStore,
     exportsDir: path.join(tmp, "exports"),
+    personalDataKeys: TEST_KEYS,
   };
   const all = generateDemoStatements({ count: opts.batches * opts.perBatch, now: new Date(), days: 30, seed: "h7-evidence" });
   const ids: string[] = [];
@@ -60,7 +68,12 @@ export async function buildEvidenceLedger(database: TestDatabase, opts: { batche
       await createCheckpoint(database.db, { logId: "decisions", origin: originOf(ORIGIN, "decisions"), signer: deps.signer, externalStore });
     }
   }
-  return { deps, keys, ids, tmp, cleanup: () => rmSync(tmp, { recursive: true, force: true }) };
+  const legacyIds: string[] = [];
+  if (opts.legacy) {
+    const old = generateDemoStatements({ count: opts.legacy, now: new Date(), days: 30, seed: "h7-evidence-legacy" });
+    legacyIds.push(...(await appendLegacyDecisions(database.db, old, { name: "h7-legacy-writer" })).records.map((x) => x.id));
+  }
+  return { deps, keys, ids, legacyIds, tmp, cleanup: () => rmSync(tmp, { recursive: true, force: true }) };
 }
 
 export type Files = Record<string, Uint8Array>;

@@ -135,7 +135,8 @@ describe.each(DATABASE_KINDS)("integrity jobs (%s)", (kind) => {
       actor: OFFICER,
     });
     expect(record.status).toBe("queued");
-    expect(record.includePersonalData).toBe(true);
+    // Personal data is left out unless the request asks for it with a reason.
+    expect(record.includePersonalData).toBe(false);
     await wake("export");
     const done = await waitFor(
       () => getEvidenceExport(database.db, { id: record.id }),

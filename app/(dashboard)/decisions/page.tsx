@@ -97,6 +97,7 @@ export default async function DecisionsPage({ searchParams }: { searchParams: Pr
           window={{ from: filters.from?.toISOString() ?? null, to: (filters.to ?? now).toISOString() }}
           filtered={countActiveFilters(params) > 0}
           canExport={roleHas(user.role, "evidence.export")}
+          canExportPersonalData={roleHas(user.role, "evidence.export_personal_data")}
         />
       </div>
     </ExplorerStateProvider>

@@ -78,7 +78,7 @@ export default async function ExportsPage() {
                   </TD>
                   <TD>
                     {e.description}
-                    {e.personalData === "withheld" ? <span className="block text-xs text-slate-600">Personal data withheld (masked)</span> : null}
+                    <span className="block text-xs text-slate-600">{e.personalData === "withheld" ? "Personal data left out" : "Personal data included"}</span>
                   </TD>
                   <TD>
                     <Badge tone={STATUS[e.status].tone}>{STATUS[e.status].label}</Badge>

@@ -1,5 +1,6 @@
 import { listEvidenceExports } from "@/db/queries/evidence-exports";
 import { requestContext, withPermission } from "@/lib/auth/guard";
+import { roleHas } from "@/lib/auth/permissions";
 import { toExportView } from "@/lib/evidence/export-view";
 import { exportRequestSchema, selectionFromRequest } from "@/lib/evidence/request-selection";
 import { getRuntime, wakeIntegrityJobs } from "@/lib/server/runtime";
@@ -20,7 +21,10 @@ export const GET = withPermission(
 
 /**
  * Starts an evidence export in the background: body `{"query":"<decisions list query>"}` or
- * `{"ids":[...]}`. 202 with the export; poll /api/v1/evidence/exports/{id}, then download.
+ * `{"ids":[...]}`, personal data left out; add `"includePersonalData":true,"reason":"…"` to
+ * include it (evidence.export_personal_data; 403 without it, 400 naming `reason` when it is
+ * missing or shorter than 10 characters). 202 with the export; poll
+ * /api/v1/evidence/exports/{id}, then download.
  */
 export const POST = withPermission(
   async (req, { user }) => {
@@ -38,11 +42,18 @@ export const POST = withPermission(
         { status: 400 },
       );
     }
+    if (body.data.includePersonalData === true && !roleHas(user.role, "evidence.export_personal_data")) {
+      return Response.json(
+        { error: "forbidden", message: "Your role may not include personal data in an export (evidence.export_personal_data)", fields: { includePersonalData: ["not permitted"] } },
+        { status: 403 },
+      );
+    }
     const { db } = await getRuntime();
     try {
       const record = await requestEvidenceExport(db, {
         selection: selectionFromRequest(body.data, new Date()),
         actor: { id: user.id, email: user.email, name: user.name, role: user.role, ...(await requestContext()) },
+        personalData: { includePersonalData: body.data.includePersonalData, reason: body.data.reason },
       });
       await wakeIntegrityJobs("export");
       return Response.json({ export: toExportView(record) }, { status: 202 });
