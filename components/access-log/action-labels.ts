@@ -17,6 +17,13 @@ export const ACTION_LABELS: Partial<Record<AccessAction, string>> = {
   "api_keys.create": "Created an API key",
   "api_keys.revoke": "Revoked an API key",
   "checkpoint.create": "Signed a checkpoint",
+  "personal_data.rotate_kek": "Rotated the personal-data key-encryption key",
+  "personal_data.detection_update": "Changed personal-data detection",
+  "personal_data.erasure_request": "Requested the erasure of a data subject",
+  "personal_data.erasure_approve": "Approved an erasure (data keys destroyed)",
+  "personal_data.erasure_reject": "Rejected an erasure request",
+  "legal_holds.place": "Placed a legal hold",
+  "legal_holds.release": "Released a legal hold",
 };
 
 export function actionLabel(action: string): string {

@@ -1,4 +1,4 @@
-import { index, pgTable, text, timestamp, uuid } from "drizzle-orm/pg-core";
+import { index, jsonb, pgTable, text, timestamp, uuid } from "drizzle-orm/pg-core";
 
 export const LEGAL_HOLD_SCOPES = ["subject"] as const;
 export type LegalHoldScope = (typeof LEGAL_HOLD_SCOPES)[number];
@@ -15,12 +15,13 @@ export const legalHolds = pgTable(
     id: uuid("id").primaryKey(),
     scope: text("scope").$type<LegalHoldScope>().notNull(),
     /** For scope "subject": the subject's blind indexes (one per kind its id may be recorded as). */
-    subjectIndex: text("subject_index"),
+    subjectIndexes: jsonb("subject_indexes").$type<string[]>(),
     reason: text("reason").notNull(),
     placedBy: text("placed_by").notNull(),
     placedAt: timestamp("placed_at", { withTimezone: true }).notNull(),
     releasedBy: text("released_by"),
     releasedAt: timestamp("released_at", { withTimezone: true }),
   },
-  (t) => [index("legal_holds_subject_idx").on(t.subjectIndex)],
+  // GIN, so "is any of these indexes held" (?|) is an index lookup.
+  (t) => [index("legal_holds_subject_idx").using("gin", t.subjectIndexes)],
 );

@@ -27,6 +27,10 @@ export const ROUTE_RULES: Record<string, RouteRule> = {
   "/admin": "users.manage",
   "/admin/users": "users.manage",
   "/admin/api-keys": "api_keys.manage",
+  // Erasure of data subjects and legal holds (privacy by construction)
+  "/admin/erasure": "personal_data.erase",
+  "/admin/legal-holds": "legal_holds.manage",
+  "/admin/detection": "personal_data.configure",
   "/access-log": "access_log.read",
   // Ingest API and published verifier material (h4)
   "/api/v1/decisions": { POST: "api_key" },
@@ -64,6 +68,12 @@ export const ACTION_RULES: Record<string, Permission> = {
   acknowledgeFailureAction: "integrity.acknowledge",
   revealPersonalDataAction: "decisions.reveal_personal_data",
   signCheckpointAction: "integrity.verify",
+  requestErasureAction: "personal_data.erase",
+  approveErasureAction: "personal_data.erase",
+  rejectErasureAction: "personal_data.erase",
+  placeLegalHoldAction: "legal_holds.manage",
+  releaseLegalHoldAction: "legal_holds.manage",
+  updateDetectionSettingsAction: "personal_data.configure",
 };
 
 /** The rule of a route pattern for one method (GET for pages), or null when none exists. */
