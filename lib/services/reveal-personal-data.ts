@@ -9,7 +9,7 @@ import { readRecordOpenings, type OpeningErasure } from "../ledger-store/read-op
 
 export { readRecordErasures } from "../ledger-store/read-openings";
 import { toBase64 } from "../ledger/bytes";
-import { personalDataFormatOf } from "../ledger/xapi/commit-statement";
+import { personalDataFormatOf } from "../ledger/xapi/personal-data-format";
 import { findCommitments, openStatement } from "../ledger/xapi/open-statement";
 import { formatCommitmentString, PD_ACCOUNT_HOME_PAGE } from "../ledger/xapi/pd-commitment";
 import { maskPersonalData, PERSONAL_DATA_MASK, personalDataPointers } from "../ledger/xapi/personal-data";

@@ -5,6 +5,7 @@ import { ROLES, roleHas, type Role } from "@/lib/auth/permissions";
 import { ACTION_RULES } from "@/lib/auth/route-rules";
 import { createUser, updateUser } from "@/lib/services/users";
 import { createTestDatabase, type TestDatabase } from "../support/test-databases";
+import { TEST_KEYS } from "@/tests/support/personal-data-keys";
 
 // Every server action is a public POST endpoint: whoever holds its id can call it, whether or
 // not the page showed them the button. This walks every "use server" export under app/ and
@@ -20,6 +21,7 @@ vi.mock("next/headers", () => ({ headers: async () => new Headers({ "user-agent"
 vi.mock("next/cache", () => ({ revalidatePath: () => undefined }));
 vi.mock("@/lib/server/runtime", () => ({
   getRuntime: async () => runtime.current,
+  getPersonalDataKeys: async () => TEST_KEYS,
   checkpointNow: async () => null,
   wakeIntegrityJobs: async () => undefined,
 }));

@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { z } from "zod";
 import { queryRows, type Db } from "@/db/client";
 import { bigintColumn } from "@/db/rows/columns";
-import { personalDataFormatOf } from "@/lib/ledger/xapi/commit-statement";
+import { personalDataFormatOf } from "@/lib/ledger/xapi/personal-data-format";
 import type { XapiStatement } from "@/lib/ledger/xapi/types";
 import { EXT } from "@/lib/ledger/xapi/vocabulary";
 import { appendDecisions } from "@/lib/ledger-store/append-decisions";

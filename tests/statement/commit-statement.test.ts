@@ -9,7 +9,8 @@ import {
   type PersonalDataDetectionConfig,
 } from "@/lib/ledger/personal-data-detection/detection-config";
 import { PROFILE_EXAMPLES } from "@/lib/ledger/profile-examples";
-import { commitStatement, dataSubjectOf, personalDataFormatOf, reservedFormErrors, type CommittedStatement } from "@/lib/ledger/xapi/commit-statement";
+import { commitStatement, dataSubjectOf, reservedFormErrors, type CommittedStatement } from "@/lib/ledger/xapi/commit-statement";
+import { personalDataFormatOf } from "@/lib/ledger/xapi/personal-data-format";
 import { findCommitments } from "@/lib/ledger/xapi/open-statement";
 import {
   formatCommitmentString,

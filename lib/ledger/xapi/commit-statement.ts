@@ -31,17 +31,10 @@ import {
   type RandomBytes,
 } from "./pd-commitment";
 import { personalDataPointers } from "./personal-data";
+import { PERSONAL_DATA_FORMAT } from "./personal-data-format";
 import { contextExtension, hasRole, isRecord } from "./read-statement";
 import type { XapiActor, XapiStatement } from "./types";
 import { EXT, ROLES } from "./vocabulary";
-
-/** The personal-data format this module writes; stored in the record (EXT.personalDataFormat). */
-export const PERSONAL_DATA_FORMAT = 1;
-
-/** 1 for a record whose personal values are commitments, 0 for one stored before (plaintext). */
-export function personalDataFormatOf(statement: XapiStatement): 0 | 1 {
-  return contextExtension(statement, EXT.personalDataFormat) === PERSONAL_DATA_FORMAT ? 1 : 0;
-}
 
 /** Why a value was committed: a profile rule, or the kind of identifier detected in free text. */
 export type CommittedValueKind = "profile" | "human-name" | "human-agent" | PersonalDataKind;
