@@ -1,5 +1,6 @@
 import type { ReactNode } from "react";
-import { findCommitmentStrings, parseCommitmentAgent, PD_ACCOUNT_HOME_PAGE } from "@/lib/ledger/xapi/pd-commitment";
+import { isCommittedAgentId } from "@/lib/ledger/xapi/derived-columns";
+import { findCommitmentStrings, parseCommitmentAgent } from "@/lib/ledger/xapi/pd-commitment";
 
 /**
  * How a commitment (docs/decision-profile.md §15) shows on a page: a labelled placeholder,
@@ -8,17 +9,14 @@ import { findCommitmentStrings, parseCommitmentAgent, PD_ACCOUNT_HOME_PAGE } fro
  */
 export const COMMITTED_LABEL = "personal data · committed";
 
-// agentIdOf (lib/ledger/xapi/derived-columns.ts) of an Agent-form commitment, as list columns hold it.
-const COMMITTED_AGENT_ID_PREFIX = `account:${PD_ACCOUNT_HOME_PAGE}|`;
-
 /** Whether a column value or text holds a commitment (string form anywhere, or a committed agent's id). */
 export function holdsCommitment(text: string | null | undefined): boolean {
-  return typeof text === "string" && (text.startsWith(COMMITTED_AGENT_ID_PREFIX) || findCommitmentStrings(text).length > 0);
+  return typeof text === "string" && (isCommittedAgentId(text) || findCommitmentStrings(text).length > 0);
 }
 
 /** The text with every commitment replaced by the label in brackets: for aria-labels and other plain-text places. */
 export function plainCommittedText(text: string): string {
-  if (text.startsWith(COMMITTED_AGENT_ID_PREFIX)) return `[${COMMITTED_LABEL}]`;
+  if (isCommittedAgentId(text)) return `[${COMMITTED_LABEL}]`;
   let out = text;
   for (const c of findCommitmentStrings(text).reverse()) out = `${out.slice(0, c.start)}[${COMMITTED_LABEL}]${out.slice(c.end)}`;
   return out;
@@ -39,7 +37,7 @@ export function CommittedChip({ reference }: { reference?: string }) {
 
 /** A text with its commitments (whole or spans inside it) shown as placeholders, the rest as written. */
 export function CommittedText({ text }: { text: string }) {
-  if (text.startsWith(COMMITTED_AGENT_ID_PREFIX)) return <CommittedChip />;
+  if (isCommittedAgentId(text)) return <CommittedChip />;
   const parts: ReactNode[] = [];
   let at = 0;
   for (const c of findCommitmentStrings(text)) {

@@ -13,6 +13,7 @@ import { parseWrappedDataKey, serializeWrappedDataKey } from "../privacy/key-enc
 import { encryptOpening } from "../privacy/opening-encryption";
 import type { PersonalDataKeys } from "../privacy/personal-data-keys";
 import { contentWithoutServerFields } from "../ledger/xapi/server-fields";
+import { isUuid } from "../ledger/xapi/syntax";
 
 /**
  * Where the openings of committed statements go (docs/privacy.md): sealed under the data key
@@ -154,6 +155,6 @@ export function subjectIndexCandidates(keys: PersonalDataKeys, typedId: string):
   if (id === "") return [];
   const out = [blindIndex(keys.indexKey, "entity-id", id), blindIndex(keys.indexKey, "text", id)];
   if (id.includes("@")) out.push(blindIndex(keys.indexKey, "email", id));
-  if (/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(id)) out.push(blindIndex(keys.indexKey, "entity-id", `record:${id.toLowerCase()}`));
+  if (isUuid(id)) out.push(blindIndex(keys.indexKey, "entity-id", `record:${id.toLowerCase()}`));
   return [...new Set(out)];
 }

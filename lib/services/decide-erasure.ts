@@ -29,10 +29,9 @@ export interface ErasureDeployment {
 
 const decisionSchema = z.strictObject({ id: z.uuid({ error: "Give the erasure request's id (a UUID)" }) });
 
-type Tx = Parameters<Parameters<Db["transaction"]>[0]>[0];
 
 /** The pending request, locked for this transaction; 404 or 409 otherwise. */
-async function lockPendingRequest(tx: Tx, id: string): Promise<ErasureRequestRecord> {
+async function lockPendingRequest(tx: Db, id: string): Promise<ErasureRequestRecord> {
   const [locked] = await tx.select({ id: erasureRequests.id }).from(erasureRequests).where(eq(erasureRequests.id, id)).for("update");
   const request = locked ? await getErasureRequest(tx, { id }) : null;
   if (!request) throw new ServiceInputError(`No erasure request with id ${id}`, { id: ["No erasure request with this id"] }, 404);

@@ -11,7 +11,8 @@ export { readRecordErasures } from "../ledger-store/read-openings";
 import { toBase64 } from "../ledger/bytes";
 import { personalDataFormatOf } from "../ledger/xapi/personal-data-format";
 import { findCommitments, openStatement } from "../ledger/xapi/open-statement";
-import { formatCommitmentString, PD_ACCOUNT_HOME_PAGE } from "../ledger/xapi/pd-commitment";
+import { isCommittedAgentId } from "../ledger/xapi/derived-columns";
+import { formatCommitmentString } from "../ledger/xapi/pd-commitment";
 import { maskPersonalData, PERSONAL_DATA_MASK, personalDataPointers } from "../ledger/xapi/personal-data";
 import type { XapiStatement } from "../ledger/xapi/types";
 import type { PersonalDataKeys } from "../privacy/personal-data-keys";
@@ -86,12 +87,9 @@ export function isPersonalEntity(entityType: string | null): boolean {
   return entityType === "agent" || entityType === "group";
 }
 
-// agentIdOf (derived-columns.ts) of an Agent-form commitment: the id is the commitment, not the person.
-const COMMITTED_AGENT_ID_PREFIX = `account:${PD_ACCOUNT_HOME_PAGE}|`;
-
 /** A list row as a viewer without the reveal permission may see it (a committed agent's id holds no personal data). */
 export function maskDecisionRow<T extends Pick<DecisionListRow, "entityType" | "entityId">>(row: T, canReveal: boolean): T {
-  if (canReveal || !isPersonalEntity(row.entityType) || row.entityId === null || row.entityId.startsWith(COMMITTED_AGENT_ID_PREFIX)) return row;
+  if (canReveal || !isPersonalEntity(row.entityType) || row.entityId === null || isCommittedAgentId(row.entityId)) return row;
   return { ...row, entityId: PERSONAL_DATA_MASK };
 }
 
@@ -129,8 +127,6 @@ export interface RevealResult {
   accessEventId: string;
 }
 
-type Tx = Parameters<Parameters<Db["transaction"]>[0]>[0];
-
 /** What a reveal returns of a record, besides its id, pointers and log entry. */
 type RevealedContent = Pick<RevealResult, "format" | "statement" | "openings" | "mismatched">;
 
@@ -138,7 +134,7 @@ type RevealedContent = Pick<RevealResult, "format" | "statement" | "openings" | 
  * The openings of a format-1 record, decrypted. Refuses an erased record (with the erasure's
  * date and request) and a record whose openings are missing: nothing is revealed then.
  */
-async function openCommittedRecord(tx: Tx, keys: PersonalDataKeys, detail: DecisionDetail): Promise<RevealedContent> {
+async function openCommittedRecord(tx: Db, keys: PersonalDataKeys, detail: DecisionDetail): Promise<RevealedContent> {
   const record = (await readRecordOpenings(tx, keys, [detail.id])).get(detail.id);
   const erasure = record?.erasures[0];
   if (erasure) {

@@ -7,7 +7,7 @@ import { escapePointerToken } from "../json-pointer";
 import { decisionRoles } from "./actor-type";
 import type { DecisionColumns } from "./decision-columns";
 import { freeTextFields } from "./free-text";
-import { parseCommitmentString } from "./pd-commitment";
+import { parseCommitmentString, PD_ACCOUNT_HOME_PAGE } from "./pd-commitment";
 import { personalDataPointers } from "./personal-data";
 import { contextExtension, isActivity, isRecord, nonEmptyString } from "./read-statement";
 import { parseRfc3339 } from "./syntax";
@@ -26,6 +26,11 @@ export function agentIdOf(a: XapiActor): string {
   // Anonymous group: identified by its (unordered) members.
   const members = (a.objectType === "Group" ? (a.member ?? []) : []).map(agentIdOf).sort();
   return `group:[${members.join(",")}]`;
+}
+
+/** Whether an agent id (agentIdOf) is that of a committed agent (the Agent form): the commitment, not a person. */
+export function isCommittedAgentId(id: string): boolean {
+  return id.startsWith(`account:${PD_ACCOUNT_HOME_PAGE}|`);
 }
 
 function lastIriSegment(iriValue: string): string {
