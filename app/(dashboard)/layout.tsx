@@ -35,7 +35,9 @@ export default async function DashboardLayout({ children }: { children: ReactNod
           <div className="flex items-center gap-3">
             <div className="text-right leading-tight">
               <p className="text-sm font-medium" data-testid="signed-in-user">
-                {user.name}
+                <Link href="/account" prefetch={false} className="text-white hover:underline" title="Your account and sessions">
+                  {user.name}
+                </Link>
               </p>
               <p className="text-xs text-slate-300" data-testid="signed-in-role">
                 {ROLE_LABELS[user.role]}

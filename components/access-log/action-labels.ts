@@ -5,6 +5,8 @@ export const ACTION_LABELS: Partial<Record<AccessAction, string>> = {
   "auth.sign_in": "Signed in",
   "auth.sign_in_failed": "Sign-in failed",
   "auth.sign_out": "Signed out",
+  "auth.sessions_revoked": "Ended sessions",
+  "auth.sign_in_unlocked": "Unlocked sign-in",
   "decisions.search": "Searched decisions",
   "decisions.view": "Viewed a decision",
   "decisions.reveal_personal_data": "Revealed personal data",

@@ -14,3 +14,4 @@ export * from "./personal-data-lookups";
 export * from "./erasure-requests";
 export * from "./personal-data-detection-settings";
 export * from "./legal-holds";
+export * from "./user-sessions";

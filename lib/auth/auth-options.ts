@@ -11,12 +11,15 @@ import { findOrCreateSsoUser } from "../services/users";
 import { requestContext } from "./request-context";
 import { recordSignIn, recordSignOut, verifyCredentials } from "./sign-in";
 import { SIGN_IN_ERROR_CODES } from "./sign-in-errors";
+import { createUserSession, revokeUserSession } from "./user-sessions";
 
 declare module "next-auth" {
   interface Session {
     user: { id: string; email?: string | null; name?: string | null };
     /** Unix seconds of the sign-in: the guard refuses sessions older than SESSION_MAX_AGE_SECONDS. */
     signedInAt: number;
+    /** user_sessions.id: the guard accepts the cookie only while this row is active. */
+    sessionId: string | null;
   }
 }
 
@@ -26,6 +29,8 @@ declare module "next-auth/jwt" {
     uid?: string;
     signedInAt?: number;
     provider?: string;
+    /** user_sessions.id, created at sign-in; revoked by sign-out, "sign out everywhere", a role change or deactivation. */
+    sid?: string;
   }
 }
 
@@ -133,12 +138,19 @@ function buildAuthOptions(config: ServerConfig): AuthOptions {
           }
           token.signedInAt = Math.floor(Date.now() / 1000);
           token.provider = account.provider;
+          // The server-side session the cookie stands for. No user, no session: the guard refuses the token.
+          if (token.uid) {
+            const { db } = await getRuntime();
+            const { id } = await createUserSession(db, { userId: token.uid, provider: account.provider, ...(await requestContext()) });
+            token.sid = id;
+          }
         }
         return token;
       },
       async session({ session, token }) {
         session.user = { id: token.uid ?? "", email: token.email ?? null, name: token.name ?? null };
         session.signedInAt = token.signedInAt ?? 0;
+        session.sessionId = token.sid ?? null;
         return session;
       },
     },
@@ -151,9 +163,20 @@ function buildAuthOptions(config: ServerConfig): AuthOptions {
           account?.provider === "credentials" ? user.id : (await getUserByEmail(db, { email: user.email ?? "" }))?.id;
         if (userId) await recordSignIn(db, { userId, provider: account?.provider ?? "unknown", ...(await requestContext()) });
       },
+      // next-auth clears the cookie even when this throws, so the session row is revoked
+      // FIRST: a failed log write must not leave a captured copy of the cookie usable.
       async signOut({ token }) {
         const { db } = await getRuntime();
-        await recordSignOut(db, { userId: token?.uid ?? null, email: token?.email ?? null, ...(await requestContext()) });
+        const ctx = await requestContext();
+        if (token?.sid) {
+          await revokeUserSession(db, {
+            id: token.sid,
+            userId: token.uid,
+            reason: "sign_out",
+            actor: { id: token.uid, email: token.email ?? "unknown", ...ctx },
+          });
+        }
+        await recordSignOut(db, { userId: token?.uid ?? null, email: token?.email ?? null, ...ctx });
       },
     },
   };

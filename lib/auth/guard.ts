@@ -3,25 +3,28 @@ import { cache } from "react";
 import { getServerSession } from "next-auth";
 import { headers } from "next/headers";
 import { forbidden, redirect } from "next/navigation";
-import { getUser } from "../../db/queries/users";
 import { loadConfig } from "../server/config";
 import { getRuntime } from "../server/runtime";
 import { getAuthOptions } from "./auth-options";
 import { isRole, PERMISSIONS, roleHas, type Permission, type Role } from "./permissions";
 import { requestContext as readRequestContext } from "./request-context";
+import { readActiveSession } from "./user-sessions";
 
 /**
  * The guard every page, layout, route handler and server action calls FIRST. Deny by
- * default: no session, an unknown or deactivated user, an unknown role or a permission the
- * role lacks are all refused. The session cookie only names the user; role and active flag
- * are re-read from the database on every request, so a role change or deactivation takes
- * effect on the next request.
+ * default: no session, a revoked or expired session, an unknown or deactivated user, an
+ * unknown role or a permission the role lacks are all refused. The session cookie only names
+ * a server-side session (user_sessions) and its user; the session row, role and active flag
+ * are re-read from the database on every request, so a sign-out, "sign out everywhere", a
+ * role change or a deactivation takes effect on the next request.
  */
 export interface SessionUser {
   id: string;
   email: string;
   name: string;
   role: Role;
+  /** user_sessions.id of the session this request came with. */
+  sessionId: string;
 }
 
 /** Header set by proxy.ts with the requested path, so a sign-in redirect can come back to it. */
@@ -46,15 +49,20 @@ export class AccessDeniedError extends Error {
 const readSessionUser = cache(async (): Promise<SessionUser | null> => {
   const session = await getServerSession(getAuthOptions());
   const id = session?.user?.id;
-  if (!id) return null;
+  // A cookie without a server-side session (issued before sessions were revocable) is refused.
+  const sessionId = session?.sessionId;
+  if (!id || !sessionId) return null;
   // Absolute session lifetime: next-auth's JWT expiry slides when the token is refreshed;
   // this bound does not.
   const maxAge = loadConfig().SESSION_MAX_AGE_SECONDS;
   if (!session.signedInAt || Date.now() / 1000 - session.signedInAt > maxAge) return null;
   const { db } = await getRuntime();
-  const user = await getUser(db, { id });
-  if (!user || !user.active || !isRole(user.role)) return null;
-  return { id: user.id, email: user.email, name: user.name, role: user.role };
+  // One round trip: the session row joined with its (active) user.
+  const active = await readActiveSession(db, { id: sessionId });
+  if (!active || active.user.id !== id) return null;
+  const { user } = active;
+  if (!isRole(user.role)) return null;
+  return { id: user.id, email: user.email, name: user.name, role: user.role, sessionId };
 });
 
 export async function getSessionUser(): Promise<SessionUser | null> {

@@ -28,6 +28,7 @@ export const PERMISSIONS = {
   "access_log.read": "Read the access log",
   "users.manage": "Create users, change roles, deactivate users",
   "api_keys.manage": "Create and revoke ingest API keys",
+  "account.sessions": "See and end your own sessions (sign out everywhere)",
 } as const;
 export type Permission = keyof typeof PERMISSIONS;
 
@@ -47,6 +48,7 @@ const GRANTS: Record<Role, readonly Permission[]> = {
     "access_log.read",
     "users.manage",
     "api_keys.manage",
+    "account.sessions",
   ],
   compliance_officer: [
     "decisions.read",
@@ -58,10 +60,11 @@ const GRANTS: Record<Role, readonly Permission[]> = {
     "integrity.read",
     "integrity.verify",
     "access_log.read",
+    "account.sessions",
   ],
-  incident_reviewer: ["decisions.read", "evidence.export", "integrity.read", "integrity.verify"],
+  incident_reviewer: ["decisions.read", "evidence.export", "integrity.read", "integrity.verify", "account.sessions"],
   // External reviewers: read-only, personal data stays masked, may re-run verification.
-  auditor: ["decisions.read", "evidence.export", "integrity.read", "integrity.verify"],
+  auditor: ["decisions.read", "evidence.export", "integrity.read", "integrity.verify", "account.sessions"],
 };
 
 export function isRole(value: unknown): value is Role {

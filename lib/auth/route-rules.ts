@@ -27,6 +27,9 @@ export const ROUTE_RULES: Record<string, RouteRule> = {
   "/admin": "users.manage",
   "/admin/users": "users.manage",
   "/admin/api-keys": "api_keys.manage",
+  // Revocable sessions and sign-in locks (security findings)
+  "/account": "account.sessions",
+  "/admin/sign-in-locks": "users.manage",
   // Erasure of data subjects and legal holds (privacy by construction)
   "/admin/erasure": "personal_data.erase",
   "/admin/legal-holds": "legal_holds.manage",
@@ -74,6 +77,10 @@ export const ACTION_RULES: Record<string, Permission> = {
   placeLegalHoldAction: "legal_holds.manage",
   releaseLegalHoldAction: "legal_holds.manage",
   updateDetectionSettingsAction: "personal_data.configure",
+  endOwnSessionAction: "account.sessions",
+  signOutEverywhereAction: "account.sessions",
+  revokeUserSessionsAction: "users.manage",
+  unlockSignInAction: "users.manage",
 };
 
 /** The rule of a route pattern for one method (GET for pages), or null when none exists. */

@@ -11,6 +11,8 @@ export const ACCESS_ACTIONS = [
   "auth.sign_in",
   "auth.sign_in_failed",
   "auth.sign_out",
+  "auth.sessions_revoked",
+  "auth.sign_in_unlocked",
   "decisions.search",
   "decisions.view",
   "decisions.reveal_personal_data",

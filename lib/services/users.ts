@@ -7,6 +7,7 @@ import { getUser, getUserByEmail, normalizeEmail, type UserRecord } from "../../
 import { users } from "../../db/schema";
 import { hashPassword } from "../auth/sign-in";
 import { ROLES, type Role } from "../auth/permissions";
+import { revokeUserSessions, type SessionRevokeReason } from "../auth/user-sessions";
 import { appendAccessEvent } from "../ledger-store/append-access-event";
 
 /**
@@ -163,7 +164,8 @@ export async function createUser(
 
 /**
  * Changes a user's role, name or active flag; logs `users.update` with before/after in the
- * same transaction. Refuses to deactivate or demote yourself and to leave no active
+ * same transaction. A deactivation or role change also ends all the user's sessions in that
+ * transaction (ASVS V3.3): they sign in again, under the new role or not at all. Refuses to deactivate or demote yourself and to leave no active
  * administrator (nobody could manage users any more).
  */
 export async function updateUser(db: Db, input: UpdateUserInput & { actor: ServiceActor }): Promise<UserRecord> {
@@ -230,8 +232,17 @@ export async function updateUser(db: Db, input: UpdateUserInput & { actor: Servi
       },
       tx,
     );
+    const reason = sessionEndReason(before, updated);
+    if (reason) await revokeUserSessions(db, { userId: before.id, reason, actor: input.actor }, tx);
     return updated;
   });
+}
+
+/** Why a change ends the user's sessions, or null when they may go on. */
+function sessionEndReason(before: Pick<UserRecord, "role" | "active">, after: Pick<UserRecord, "role" | "active">): SessionRevokeReason | null {
+  if (before.active && !after.active) return "deactivated";
+  if (before.role !== after.role) return "role_changed";
+  return null;
 }
 
 /** First sign-in through OIDC: the user is created with the configured default role. */

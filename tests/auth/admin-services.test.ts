@@ -1,7 +1,6 @@
 import bcrypt from "bcryptjs";
-import { eq, sql } from "drizzle-orm";
+import { eq } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
-import { executeSql } from "@/db/client";
 import { listAccessEvents } from "@/db/queries/access-events";
 import { getApiKey, listApiKeys } from "@/db/queries/api-keys";
 import { getUserCredentials } from "@/db/queries/users";
@@ -9,6 +8,7 @@ import { apiKeys, users } from "@/db/schema";
 import { createApiKey, hashApiKeySecret, revokeApiKey, verifyApiKey } from "@/lib/services/api-keys";
 import { createUser, ServiceInputError, updateUser, type ServiceActor } from "@/lib/services/users";
 import { createTestDatabase, DATABASE_KINDS, type TestDatabase } from "../support/test-databases";
+import { withAccessEventsRefused } from "./refuse-access-events";
 
 async function refused(promise: Promise<unknown>): Promise<ServiceInputError> {
   const error = await promise.then(
@@ -108,21 +108,9 @@ describe.each(DATABASE_KINDS)("admin services on %s", (kind) => {
     test("the change and its log entry commit together: a failing log append rolls back the change", async () => {
       const { user } = await createUser(database.db, { email: "erin@example.test", name: "Erin", role: "auditor", actor: admin });
       // Make the access-log insert of users.update fail, as a full disk or lost connection would.
-      await executeSql(
-        database.db,
-        sql.raw(`create or replace function test_refuse_log() returns trigger language plpgsql as $$
-                 begin raise exception 'access log unavailable'; end; $$`),
+      await withAccessEventsRefused(database.db, "users.update", () =>
+        expect(updateUser(database.db, { id: user.id, role: "compliance_officer", actor: admin })).rejects.toThrow(),
       );
-      await executeSql(
-        database.db,
-        sql.raw(`create trigger test_refuse_users_update before insert on access_events for each row
-                 when (new.action = 'users.update') execute function test_refuse_log()`),
-      );
-      try {
-        await expect(updateUser(database.db, { id: user.id, role: "compliance_officer", actor: admin })).rejects.toThrow();
-      } finally {
-        await executeSql(database.db, sql.raw(`drop trigger test_refuse_users_update on access_events`));
-      }
       const rows = await database.db.select({ role: users.role }).from(users).where(eq(users.id, user.id));
       expect(rows[0]!.role).toBe("auditor");
       // And with the log available again the same change goes through.

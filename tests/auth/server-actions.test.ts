@@ -3,16 +3,19 @@ import path from "node:path";
 import { afterAll, beforeAll, describe, expect, test, vi } from "vitest";
 import { ROLES, roleHas, type Role } from "@/lib/auth/permissions";
 import { ACTION_RULES } from "@/lib/auth/route-rules";
+import { createUserSession, revokeUserSession } from "@/lib/auth/user-sessions";
 import { createUser, updateUser } from "@/lib/services/users";
 import { createTestDatabase, type TestDatabase } from "../support/test-databases";
 import { TEST_KEYS } from "@/tests/support/personal-data-keys";
 
 // Every server action is a public POST endpoint: whoever holds its id can call it, whether or
 // not the page showed them the button. This walks every "use server" export under app/ and
-// calls it as anonymous, as a deactivated user and as every role, through the real guard
-// (next-auth's session lookup and the request are the only things stood in for).
+// calls it as anonymous, as a deactivated user, with a signed-out, an expired or a pre-session
+// cookie, and as every role, through the real guard and real user_sessions rows (next-auth's
+// cookie decoding and the request are the only things stood in for).
 
-const session = vi.hoisted(() => ({ current: null as null | { user: { id: string }; signedInAt: number } }));
+type MockSession = { user: { id: string }; signedInAt: number; sessionId: string | null };
+const session = vi.hoisted(() => ({ current: null as null | MockSession }));
 const runtime = vi.hoisted(() => ({ current: null as unknown }));
 
 vi.mock("next-auth", () => ({ getServerSession: async () => session.current }));
@@ -57,6 +60,10 @@ function actionExports(): ActionExport[] {
 
 const actions = actionExports();
 
+const DEAD_SESSIONS = ["signed-out session", "expired session", "cookie without a session"] as const;
+type DeadSession = (typeof DEAD_SESSIONS)[number];
+const isDeadSession = (who: string): who is DeadSession => (DEAD_SESSIONS as readonly string[]).includes(who);
+
 describe("ACTION_RULES covers every server action", () => {
   test("the walk finds the app's server actions", () => {
     expect(actions.map((a) => a.name)).toEqual(expect.arrayContaining(["createUserAction", "revealPersonalDataAction"]));
@@ -81,6 +88,8 @@ describe("ACTION_RULES covers every server action", () => {
 describe("every server action refuses whom the catalogue refuses", () => {
   let database: TestDatabase;
   const userIds = new Map<Role | "deactivated", string>();
+  /** Cookies that must not work: their session was signed out, has expired, or never existed. */
+  const deadSessions = new Map<DeadSession, MockSession>();
 
   beforeAll(async () => {
     database = await createTestDatabase("pglite");
@@ -104,13 +113,40 @@ describe("every server action refuses whom the catalogue refuses", () => {
     });
     await updateUser(database.db, { id: gone.id, active: false, actor: { email: "vitest" } });
     userIds.set("deactivated", gone.id);
+
+    const nowSeconds = Math.floor(Date.now() / 1000);
+    const auditor = userIds.get("auditor")!;
+    // Signed out: the cookie is as it was, but its session row was revoked.
+    const signedOut = await createUserSession(database.db, { userId: auditor, provider: "credentials", ip: null, userAgent: null });
+    await revokeUserSession(database.db, { id: signedOut.id, reason: "sign_out", actor: { email: "vitest" } });
+    deadSessions.set("signed-out session", { user: { id: auditor }, signedInAt: nowSeconds, sessionId: signedOut.id });
+    // Expired: the row's absolute end has passed (the cookie's own sign-in time still looks fresh).
+    const expired = await createUserSession(database.db, {
+      userId: auditor,
+      provider: "credentials",
+      ip: null,
+      userAgent: null,
+      now: new Date(Date.now() - 120_000),
+      maxAgeSeconds: 60,
+    });
+    deadSessions.set("expired session", { user: { id: auditor }, signedInAt: nowSeconds, sessionId: expired.id });
+    // Issued before sessions were revocable: no session id at all.
+    deadSessions.set("cookie without a session", { user: { id: auditor }, signedInAt: nowSeconds, sessionId: null });
   });
   afterAll(async () => {
     await database?.drop();
   });
 
-  async function call(action: ActionExport, as: Role | "deactivated" | "anonymous"): Promise<string> {
-    session.current = as === "anonymous" ? null : { user: { id: userIds.get(as)! }, signedInAt: Math.floor(Date.now() / 1000) };
+  /** A fresh live session per call: "sign out everywhere" ends the sessions it ran with. */
+  async function liveSession(userId: string): Promise<MockSession> {
+    const { id } = await createUserSession(database.db, { userId, provider: "credentials", ip: null, userAgent: "vitest" });
+    return { user: { id: userId }, signedInAt: Math.floor(Date.now() / 1000), sessionId: id };
+  }
+
+  async function call(action: ActionExport, as: Role | "deactivated" | "anonymous" | DeadSession): Promise<string> {
+    if (as === "anonymous") session.current = null;
+    else if (isDeadSession(as)) session.current = deadSessions.get(as)!;
+    else session.current = await liveSession(userIds.get(as)!);
     const mod = (await import(path.join(ROOT, action.file))) as Record<string, (...args: unknown[]) => Promise<unknown>>;
     const fn = mod[action.name]!;
     // Form actions take (previous state, form data); the others one input value.
@@ -120,7 +156,7 @@ describe("every server action refuses whom the catalogue refuses", () => {
 
   test.each(actions.map((a) => [a.name, a] as const))("%s", async (_name, action) => {
     const permission = ACTION_RULES[action.name]!;
-    for (const who of ["anonymous", "deactivated"] as const) {
+    for (const who of ["anonymous", "deactivated", ...DEAD_SESSIONS] as const) {
       expect(await call(action, who), `${action.name} as ${who}`).toMatch(/not signed in/);
     }
     for (const role of ROLES) {

@@ -1,5 +1,6 @@
 import { renderToString } from "react-dom/server";
 import { afterAll, beforeAll, describe, expect, test, vi } from "vitest";
+import { createUserSession } from "@/lib/auth/user-sessions";
 import { generateSignerKey } from "@/lib/ledger/signed-note";
 import { appendDecisions } from "@/lib/ledger-store/append-decisions";
 import type { ServiceActorWithRole } from "@/lib/services/data-subject-input";
@@ -10,7 +11,7 @@ import { busiestSubject, createPeople, demoStatements, type Person } from "./era
 // The admin pages' server actions through the real guard, with a signed-in admin: what they
 // answer is what the page shows after a submission, so the typed subject id must not be in it.
 
-const session = vi.hoisted(() => ({ current: null as null | { user: { id: string }; signedInAt: number } }));
+const session = vi.hoisted(() => ({ current: null as null | { user: { id: string }; signedInAt: number; sessionId: string | null } }));
 const runtime = vi.hoisted(() => ({ current: null as unknown }));
 vi.mock("next-auth", () => ({ getServerSession: async () => session.current }));
 vi.mock("@/lib/auth/auth-options", () => ({ getAuthOptions: () => ({}) }));
@@ -34,7 +35,12 @@ describe("erasure and legal-hold actions never echo the subject id", () => {
   let people: Record<Person, ServiceActorWithRole>;
   const statements = demoStatements("erasure-actions", 10);
   const subject = busiestSubject(statements);
-  const signInAs = (who: Person) => (session.current = { user: { id: people[who].id! }, signedInAt: Math.floor(Date.now() / 1000) });
+  // A real server-side session: the guard refuses a cookie whose session row is missing.
+  const signInAs = async (who: Person) => {
+    const userId = people[who].id!;
+    const { id } = await createUserSession(database.db, { userId, provider: "credentials", ip: null, userAgent: "vitest" });
+    session.current = { user: { id: userId }, signedInAt: Math.floor(Date.now() / 1000), sessionId: id };
+  };
   const idIn = (message: string) => /[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/.exec(message)![0];
 
   beforeAll(async () => {
@@ -49,21 +55,21 @@ describe("erasure and legal-hold actions never echo the subject id", () => {
   });
 
   test("a hold, a refused request, a request and its approval answer without the id", async () => {
-    signInAs("officer");
+    await signInAs("officer");
     const placed = await placeLegalHoldAction({ status: "idle" }, form({ subject: subject.id, reason: "Litigation hold, case 9" }));
     expect(placed).toMatchObject({ status: "success" });
     const holdsPage = renderToString(await LegalHoldsPage());
     expect(holdsPage).toContain(idIn((placed as { message: string }).message));
     expect(holdsPage).toContain("Litigation hold, case 9");
-    signInAs("ada");
+    await signInAs("ada");
     const refused = await requestErasureAction({ status: "idle" }, form({ subject: subject.id, reason: "Art. 17 request DPO-3" }));
     expect(refused).toMatchObject({ status: "error", message: expect.stringContaining("A legal hold covers this data subject") });
     const badReason = await requestErasureAction({ status: "idle" }, form({ subject: subject.id, reason: `forget ${subject.id} now please` }));
     expect(badReason).toMatchObject({ status: "error", fieldErrors: { reason: [expect.stringContaining("Leave the subject's id out")] } });
-    signInAs("officer");
+    await signInAs("officer");
     expect(await releaseLegalHoldAction({ status: "idle" }, form({ id: idIn((placed as { message: string }).message) }))).toMatchObject({ status: "success" });
 
-    signInAs("ada");
+    await signInAs("ada");
     const requested = await requestErasureAction({ status: "idle" }, form({ subject: subject.id, reason: "Art. 17 request DPO-3" }));
     expect(requested).toMatchObject({ status: "success", message: expect.stringContaining(`covering ${subject.recordIds.length} record(s)`) });
     const requestId = idIn((requested as { message: string }).message);
@@ -71,7 +77,7 @@ describe("erasure and legal-hold actions never echo the subject id", () => {
     const pendingPage = renderToString(await ErasurePage());
     expect(pendingPage).toContain("Waiting for a second admin");
     expect(pendingPage).not.toContain("Approve and erase");
-    signInAs("bo");
+    await signInAs("bo");
     expect(renderToString(await ErasurePage())).toContain("Approve and erase");
     const approved = await approveErasureAction({ status: "idle" }, form({ id: requestId }));
     expect(approved).toMatchObject({ status: "success", message: expect.stringContaining(`in ${subject.recordIds.length} record(s) are unreadable`) });
