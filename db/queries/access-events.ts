@@ -107,33 +107,108 @@ export interface FailureStats {
   lastAt: Date | null;
 }
 
+/** The three counts the sign-in throttle reads (lib/auth/sign-in.ts says what each one does). */
+export interface SignInFailureStats {
+  /** This account from this IP. */
+  pair: FailureStats;
+  /** This IP, any account (password spraying). */
+  ip: FailureStats;
+  /** This account, any IP: only ever a small delay, never a lockout. */
+  account: FailureStats;
+}
+
+// The unlocked account and IP as written by lib/services/unlock-sign-in.ts (details of the event).
+const unlockedAccount = sql`u.event->'details'->>'account'`;
+const unlockedIp = sql`u.event->'details'->>'ip'`;
+
 /**
- * Failed sign-ins since `since` for one email (only those after that email's last
- * successful sign-in: a success resets its count) and for one IP (not reset: one address
- * guessing many accounts). Only outcome "failure" counts, i.e. a wrong password or unknown
- * user; attempts refused during a lockout are logged as "denied" so they cannot extend it.
+ * A failure counts unless an admin unlock recorded after it covers it: an unlock names an
+ * account, an IP or both, and covers every failure of that account, IP or pair.
  */
-export async function getSignInFailureStats(
-  db: Reader,
-  params: { email: string; ip: string | null; since: Date },
-): Promise<{ email: FailureStats; ip: FailureStats }> {
-  const lastSuccess = await db
-    .select({ at: max(accessEvents.recordedAt) })
-    .from(accessEvents)
-    .where(and(eq(accessEvents.action, "auth.sign_in"), eq(accessEvents.userEmail, params.email), gte(accessEvents.recordedAt, params.since)));
-  const lastSuccessAt = lastSuccess[0]?.at ? new Date(lastSuccess[0].at) : null;
-  const emailSince = lastSuccessAt && lastSuccessAt > params.since ? lastSuccessAt : params.since;
-  const stats = async (extra: SQL, since: Date): Promise<FailureStats> => {
+const notUnlocked = sql`not exists (select 1 from ${accessEvents} u where u.action = 'auth.sign_in_unlocked' and u.seq > ${accessEvents.seq}
+  and (${unlockedAccount} is null or ${unlockedAccount} = ${accessEvents.userEmail})
+  and (${unlockedIp} is null or ${unlockedIp} = ${accessEvents.ip}))`;
+
+/** ...and, for the per-account counts, unless the account signed in after it (from the same IP when `sameIp`). */
+function notFollowedBySignIn(sameIp: boolean): SQL {
+  const ip = sameIp ? sql`and s.ip is not distinct from ${accessEvents.ip}` : sql``;
+  return sql`not exists (select 1 from ${accessEvents} s where s.action = 'auth.sign_in' and s.seq > ${accessEvents.seq}
+    and s.user_email = ${accessEvents.userEmail} ${ip})`;
+}
+
+/**
+ * The failed sign-ins since `since` that count. Only outcome "failure" (a wrong password, an
+ * unknown account, bad input); attempts refused while throttled are logged as "denied" so
+ * they cannot extend the throttle.
+ */
+function countedFailures(since: Date): SQL {
+  return and(eq(accessEvents.action, "auth.sign_in_failed"), eq(accessEvents.outcome, "failure"), gte(accessEvents.recordedAt, since), notUnlocked)!;
+}
+
+/**
+ * The throttle's counts for one sign-in attempt, read from the access log itself (no counter
+ * that could drift from the evidence). A success resets the pair (same account and IP) and
+ * the account; it does not reset the IP (one address guessing many accounts).
+ */
+export async function getSignInFailureStats(db: Reader, params: { email: string; ip: string | null; since: Date }): Promise<SignInFailureStats> {
+  const stats = async (extra: SQL): Promise<FailureStats> => {
     const rows = await db
       .select({ n: sql<number>`count(*)`.mapWith(Number), last: max(accessEvents.recordedAt) })
       .from(accessEvents)
-      .where(and(eq(accessEvents.action, "auth.sign_in_failed"), eq(accessEvents.outcome, "failure"), gte(accessEvents.recordedAt, since), extra));
+      .where(and(countedFailures(params.since), extra));
     const last = rows[0]?.last;
     return { count: rows[0]?.n ?? 0, lastAt: last ? new Date(last) : null };
   };
-  const email = await stats(eq(accessEvents.userEmail, params.email), emailSince);
-  const ip = params.ip ? await stats(eq(accessEvents.ip, params.ip), params.since) : { count: 0, lastAt: null };
-  return { email, ip };
+  const sameIp = params.ip === null ? sql`${accessEvents.ip} is null` : eq(accessEvents.ip, params.ip);
+  const [pair, ip, account] = await Promise.all([
+    stats(and(eq(accessEvents.userEmail, params.email), sameIp, notFollowedBySignIn(true))!),
+    params.ip === null ? Promise.resolve({ count: 0, lastAt: null }) : stats(eq(accessEvents.ip, params.ip)),
+    stats(and(eq(accessEvents.userEmail, params.email), notFollowedBySignIn(false))!),
+  ]);
+  return { pair, ip, account };
+}
+
+export interface SignInFailureGroup extends FailureStats {
+  /** Null for a per-IP group. */
+  email: string | null;
+  ip: string;
+  lastAt: Date;
+}
+
+/**
+ * Every (account, IP) pair with at least `pairThreshold` counted failures since `since`, and
+ * every IP with at least `ipThreshold`: the candidates the admin page checks for a running
+ * throttle. Same counting rules as getSignInFailureStats.
+ */
+export async function listSignInFailureGroups(
+  db: Reader,
+  params: { since: Date; pairThreshold: number; ipThreshold: number; limit?: number },
+): Promise<{ pairs: SignInFailureGroup[]; ips: SignInFailureGroup[] }> {
+  const limit = Math.min(Math.max(params.limit ?? 200, 1), 1000);
+  const n = sql<number>`count(*)`.mapWith(Number);
+  const last = max(accessEvents.recordedAt);
+  const pairRows = await db
+    .select({ email: accessEvents.userEmail, ip: accessEvents.ip, n, last })
+    .from(accessEvents)
+    .where(and(countedFailures(params.since), notFollowedBySignIn(true), sql`${accessEvents.userEmail} is not null and ${accessEvents.ip} is not null`))
+    .groupBy(accessEvents.userEmail, accessEvents.ip)
+    .having(sql`count(*) >= ${params.pairThreshold}`)
+    .orderBy(desc(last))
+    .limit(limit);
+  const ipRows = await db
+    .select({ ip: accessEvents.ip, n, last })
+    .from(accessEvents)
+    .where(and(countedFailures(params.since), sql`${accessEvents.ip} is not null`))
+    .groupBy(accessEvents.ip)
+    .having(sql`count(*) >= ${params.ipThreshold}`)
+    .orderBy(desc(last))
+    .limit(limit);
+  const group = (email: string | null, ip: string | null, count: number, at: Date | string | null): SignInFailureGroup[] =>
+    ip && at ? [{ email, ip, count, lastAt: new Date(at) }] : [];
+  return {
+    pairs: pairRows.flatMap((r) => group(r.email, r.ip, r.n, r.last)),
+    ips: ipRows.flatMap((r) => group(null, r.ip, r.n, r.last)),
+  };
 }
 
 /** Entries recorded in [from, to], for tests and summaries. */

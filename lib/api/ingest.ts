@@ -7,6 +7,7 @@ import { LedgerConflictError, LedgerInputError } from "../ledger-store/errors";
 import { verifyApiKey } from "../services/api-keys";
 import { ApiError, errorResponse, internalErrorResponse } from "./errors";
 import { INGEST_LIMITS, INGEST_SCOPE, XAPI_VERSION } from "./limits";
+import { ingestRateLimitFromConfig, type TokenBuckets } from "./rate-limit";
 import { readJsonBody } from "./read-json-body";
 
 export interface StoredStatement {
@@ -28,6 +29,8 @@ export interface IngestDeps {
   getDb: () => Promise<Db>;
   getPersonalDataKeys: () => Promise<PersonalDataKeys>;
   now?: () => Date;
+  /** Requests per API key; default: as configured (lib/server/config.ts), built on the first request. */
+  rateLimit?: TokenBuckets;
 }
 
 const WWW_AUTHENTICATE = 'Bearer realm="decision-ledger"';
@@ -39,12 +42,13 @@ export function bearerToken(header: string | null): string | null {
 }
 
 /**
- * POST /api/v1/decisions. Order matters: the API key is checked before the body is read
- * (an anonymous client cannot make the server buffer 5 MB), the body is refused as a whole
+ * POST /api/v1/decisions. Order matters: the API key and its rate limit are checked before the
+ * body is read (an anonymous or over-eager client cannot make the server buffer 5 MB), the body is refused as a whole
  * on any problem, and the append itself is one transaction (appendDecisions), so a response
  * other than 200/201 means nothing was stored.
  */
 export function createIngestHandler(deps: IngestDeps): (req: Request) => Promise<Response> {
+  let rateLimit = deps.rateLimit;
   return async (req) => {
     const requestId = randomUUID();
     const headers = { "x-experience-api-version": XAPI_VERSION };
@@ -67,6 +71,15 @@ export function createIngestHandler(deps: IngestDeps): (req: Request) => Promise
       if ((key.scope as string) !== INGEST_SCOPE) {
         throw new ApiError(403, "insufficient_scope", `The API key's scope "${key.scope}" does not allow appending decisions (needs "${INGEST_SCOPE}")`, [], {
           headers: { "www-authenticate": `${WWW_AUTHENTICATE}, error="insufficient_scope", scope="${INGEST_SCOPE}"` },
+        });
+      }
+
+      // Per key, before the body is read: a key over its rate costs the server no body buffering.
+      rateLimit ??= ingestRateLimitFromConfig();
+      const decision = rateLimit.take(key.id);
+      if (!decision.ok) {
+        throw new ApiError(429, "rate_limited", `This API key is over its rate limit; retry in ${decision.retryAfterSeconds} s. Nothing was stored`, [], {
+          headers: { "retry-after": String(decision.retryAfterSeconds) },
         });
       }
 

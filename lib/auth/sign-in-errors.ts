@@ -1,6 +1,7 @@
 /**
  * Sign-in failure codes. The server throws them from the credentials check; next-auth
- * carries the message to the sign-in page as `?error=<code>`; the page shows the plain
+ * carries the message to the sign-in page as `?error=<code>` (a throttled attempt is
+ * answered 429 by the auth route with the same `?error=` url); the page shows the plain
  * text below. Client-safe (no server imports).
  */
 export const SIGN_IN_ERROR_CODES = {
@@ -24,7 +25,8 @@ export function signInErrorMessage(code: string | null | undefined): string | nu
     case SIGN_IN_ERROR_CODES.locked: {
       const minutes = Number(arg);
       const n = Number.isFinite(minutes) && minutes >= 1 ? Math.ceil(minutes) : 1;
-      return `Too many attempts, try again in ${n} minute${n === 1 ? "" : "s"}.`;
+      // Locks are per account and address (lib/auth/sign-in.ts), so an administrator can lift one.
+      return `Too many attempts, try again in ${n} minute${n === 1 ? "" : "s"}. An administrator can unlock sign-in sooner.`;
     }
     case SIGN_IN_ERROR_CODES.deactivated:
       return "This account has been deactivated. Ask an administrator to reactivate it.";

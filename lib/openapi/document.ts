@@ -104,6 +104,7 @@ const ERROR_EXAMPLES: Record<ApiErrorCode, Json> = {
   },
   not_found: exampleError(404, "not_found", "No checkpoint of the decisions log has been signed yet"),
   unavailable: exampleError(503, "unavailable", "The ledger database cannot be reached; retry later"),
+  rate_limited: exampleError(429, "rate_limited", "This API key is over its rate limit; retry in 1 s. Nothing was stored"),
   internal_error: exampleError(500, "internal_error", "The server could not complete the request. Quote request id 3f1c2a9e-8d7b-4e6f-9a1b-2c3d4e5f6a7b when reporting it."),
 };
 
@@ -202,6 +203,11 @@ function ingestPaths(): Record<string, Json> {
           "409": errorResponse("An id is already stored with different content; nothing was stored.", ["conflict"], XAPI_HEADER),
           "413": errorResponse("Too many bytes or too many statements; split the batch.", ["payload_too_large", "too_many_statements"], XAPI_HEADER),
           "415": errorResponse("Not a UTF-8 JSON body.", ["unsupported_media_type"], XAPI_HEADER),
+          "429": errorResponse(
+            "The API key sent more requests than its rate limit (INGEST_RATE_LIMIT_PER_SECOND, INGEST_RATE_LIMIT_BURST; requests, not statements, per app instance); nothing was stored.",
+            ["rate_limited"],
+            { ...XAPI_HEADER, "Retry-After": { description: "Seconds until the key may send again.", schema: { type: "integer" } } },
+          ),
           "500": errorResponse("Unexpected server error; nothing about it is revealed but the request id.", ["internal_error"], XAPI_HEADER),
           "503": errorResponse("The database is unreachable; retry later.", ["unavailable"], {
             ...XAPI_HEADER,

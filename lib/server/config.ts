@@ -50,6 +50,8 @@ export const configSchema = z
     OIDC_CLIENT_ID: optionalString,
     OIDC_CLIENT_SECRET: optionalString,
     OIDC_DEFAULT_ROLE: z.enum(["admin", "compliance_officer", "incident_reviewer", "auditor"]).default("auditor"),
+    INGEST_RATE_LIMIT_PER_SECOND: z.coerce.number().min(0, "must be 0 (off) or more").default(50),
+    INGEST_RATE_LIMIT_BURST: z.coerce.number().int("must be a whole number of requests").min(0, "must be 0 (off) or more").default(500),
   })
   .superRefine((c, ctx) => {
     const oidc = [c.OIDC_ISSUER, c.OIDC_CLIENT_ID, c.OIDC_CLIENT_SECRET];
@@ -87,6 +89,9 @@ export const CONFIG_DOCS: Record<keyof z.input<typeof configSchema>, string> = {
   OIDC_CLIENT_ID: "OIDC client id.",
   OIDC_CLIENT_SECRET: "OIDC client secret.",
   OIDC_DEFAULT_ROLE: "Role given to a first-time OIDC user. Default auditor (least privilege).",
+  INGEST_RATE_LIMIT_PER_SECOND:
+    "Ingest requests per second each API key may send on average (a token bucket per key, per app instance; a request counts once whatever its batch size). 0 = no limit. Default 50.",
+  INGEST_RATE_LIMIT_BURST: "Ingest requests an API key may send at once after a quiet spell (the bucket size). 0 = no limit. Default 500.",
 };
 
 export class ConfigError extends Error {

@@ -136,7 +136,7 @@ describe("GET /api/v1/openapi.json", () => {
     expect(op.security).toEqual([{ ingestApiKey: [] }]);
     const schemes = (doc.components as Json).securitySchemes as Record<string, Json>;
     expect(schemes.ingestApiKey).toMatchObject({ type: "http", scheme: "bearer" });
-    expect(Object.keys(op.responses as Json).sort()).toEqual(["200", "201", "400", "401", "403", "409", "413", "415", "500", "503"]);
+    expect(Object.keys(op.responses as Json).sort()).toEqual(["200", "201", "400", "401", "403", "409", "413", "415", "429", "500", "503"]);
     const body = ((op.requestBody as Json).content as Record<string, Json>)["application/json"]!;
     const oneOf = (body.schema as Json).oneOf as Json[];
     expect(oneOf[0]).toEqual({ $ref: "#/components/schemas/Statement" });
