@@ -351,7 +351,7 @@ export function DecisionRecord(props: DecisionRecordProps) {
       <Section
         title="Raw stored record"
         description={
-          props.format === 1
+          props.format === 1 && canonical !== null
             ? "The exact canonical JSON (RFC 8785) that was hashed into the ledger, shown indented. Copy gives the exact bytes. Personal values are in it only as commitments (pd:v1:…), never as the values."
             : canonical !== null
               ? "The exact canonical JSON (RFC 8785) that was hashed into the ledger, shown indented. Copy gives the exact bytes."

@@ -22,7 +22,7 @@ import { checkpointNow, type CheckpointingDeployment } from "../ledger-store/cre
 import { readRecordOpenings } from "../ledger-store/read-openings";
 import type { LogId } from "../ledger/log-id";
 import type { PersonalDataKeys } from "../privacy/personal-data-keys";
-import { REVEAL_REASON_MAX, REVEAL_REASON_MIN } from "./reveal-personal-data";
+import { filtersForAccessLog, REVEAL_REASON_MAX, REVEAL_REASON_MIN } from "./reveal-personal-data";
 import { accessEventUser, ServiceInputError, type ServiceActor } from "./users";
 
 /**
@@ -133,6 +133,7 @@ export async function requestEvidenceExport(
   const selection = parseSelection(input.selection);
   const description = describeSelection(selection);
   const includePersonalData = disclosure !== null;
+  const logged = selection.filters ? { ...selection, filters: filtersForAccessLog(selection.filters) } : selection;
   const id = await db.transaction(async (tx) => {
     const [row] = await tx
       .insert(evidenceExports)
@@ -157,8 +158,8 @@ export async function requestEvidenceExport(
         details: {
           phase: "requested",
           exportId: row!.id,
-          description,
-          parameters: selection.filters ? filterParameters(selection.filters) : null,
+          description: describeSelection(logged),
+          parameters: logged.filters ? filterParameters(logged.filters) : null,
           selectedIds: selection.ids?.length ?? null,
           personalData: includePersonalData ? "included" : "withheld",
           // The job reads the reason back from here: the logged request is what the bundle states.

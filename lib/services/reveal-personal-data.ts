@@ -1,19 +1,27 @@
 import "server-only";
 import { z } from "zod";
 import type { Db } from "../../db/client";
-import { getDecision, type DecisionDetail, type DecisionListRow } from "../../db/queries/decisions";
+import { getDecision, type DecisionDetail, type DecisionListRow, type RelatedDecisions } from "../../db/queries/decisions";
 import { nodeBytesBackend } from "../hash/node-sha256";
 import { roleHas } from "../auth/permissions";
 import { appendAccessEvent } from "../ledger-store/append-access-event";
 import { readRecordOpenings, type OpeningErasure } from "../ledger-store/read-openings";
 
 export { readRecordErasures } from "../ledger-store/read-openings";
+import type { DecisionFilters } from "../filters/decision-filters";
 import { toBase64 } from "../ledger/bytes";
 import { personalDataFormatOf } from "../ledger/xapi/personal-data-format";
 import { findCommitments, openStatement } from "../ledger/xapi/open-statement";
-import { isCommittedAgentId } from "../ledger/xapi/derived-columns";
 import { formatCommitmentString } from "../ledger/xapi/pd-commitment";
-import { maskPersonalData, PERSONAL_DATA_MASK, personalDataPointers } from "../ledger/xapi/personal-data";
+import { maskPersonalData, PERSONAL_DATA_MASK } from "../ledger/xapi/personal-data";
+import {
+  displayPersonalPointers,
+  holdsDetectedIdentifier,
+  isCommittedValue,
+  isPersonEntityType,
+  personalColumnKeys,
+  type PersonalColumns,
+} from "../ledger/xapi/personal-positions";
 import type { XapiStatement } from "../ledger/xapi/types";
 import type { PersonalDataKeys } from "../privacy/personal-data-keys";
 import { accessEventUser, ServiceInputError, type ServiceActor } from "./users";
@@ -52,13 +60,13 @@ export type RevealRequest = z.infer<typeof revealRequestSchema>;
 export interface DecisionView {
   /** 1: personal values are commitments (nothing to hide); 0: legacy record with plaintext personal values. */
   format: 0 | 1;
-  /** Format 1: the stored statement as it is. Format 0: personal values replaced by PERSONAL_DATA_MASK. */
+  /** As stored, with every personal value still in the clear replaced by PERSONAL_DATA_MASK (a format-1 record usually has none). */
   statement: XapiStatement;
-  /** The exact canonical (hashed) text, or null when it is withheld because it holds personal data (format 0 only). */
+  /** The exact canonical (hashed) text, or null when it is withheld because it holds personal data in the clear. */
   canonical: string | null;
   /** RFC 6901 pointers to the personal values of this record, in document order (empty: none). */
   personalPointers: string[];
-  /** True when personal values were replaced (format 0 only: a format-1 record has none to replace). */
+  /** True when personal values were replaced (legacy records; a committed record only for a person's activity IRI). */
   masked: boolean;
 }
 
@@ -68,29 +76,93 @@ function commitmentPointers(statement: XapiStatement): string[] {
 }
 
 /**
- * The view of a decision for someone who has not revealed its personal data. A format-1
- * record is sent whole, canonical text included: its personal values are commitments, so the
- * browser recomputes the leaf hash for every role. A legacy record without personal data is
- * sent whole too; one with personal data is masked and its canonical text withheld, because
- * there the canonical text IS the personal data's bytes.
+ * A record's personal pointers: its commitments (format 1) and every personal position still
+ * in the clear (displayPersonalPointers: all of them in a legacy record; in a committed one
+ * only what xAPI keeps as an IRI, such as a person entity's activity id).
+ */
+function recordPersonalPointers(statement: XapiStatement): { pointers: string[]; clear: string[] } {
+  const clear = displayPersonalPointers(statement);
+  const committed = personalDataFormatOf(statement) === 1 ? commitmentPointers(statement) : [];
+  return { pointers: [...new Set([...committed, ...clear])], clear };
+}
+
+/**
+ * The view of a decision for someone who has not revealed its personal data. Every personal
+ * position still in the clear is masked, whatever the value looks like, and the canonical
+ * text is then withheld, because there it IS the personal data's bytes. A format-1 record
+ * usually has none in the clear, so it is sent whole, canonical text included: its personal
+ * values are commitments, and the browser recomputes the leaf hash for every role.
  */
 export function maskedDecisionView(detail: Pick<DecisionDetail, "statement" | "canonical">): DecisionView {
-  if (personalDataFormatOf(detail.statement) === 1)
-    return { format: 1, statement: detail.statement, canonical: detail.canonical, personalPointers: commitmentPointers(detail.statement), masked: false };
-  const pointers = personalDataPointers(detail.statement);
-  if (pointers.length === 0) return { format: 0, statement: detail.statement, canonical: detail.canonical, personalPointers: [], masked: false };
-  return { format: 0, statement: maskPersonalData(detail.statement, pointers), canonical: null, personalPointers: pointers, masked: true };
+  const format = personalDataFormatOf(detail.statement);
+  const { pointers, clear } = recordPersonalPointers(detail.statement);
+  if (clear.length === 0) return { format, statement: detail.statement, canonical: detail.canonical, personalPointers: pointers, masked: false };
+  return { format, statement: maskPersonalData(detail.statement, clear), canonical: null, personalPointers: pointers, masked: true };
 }
 
-/** Entity ids that identify a person (decisions about an Agent or Group) are personal data. */
-export function isPersonalEntity(entityType: string | null): boolean {
-  return entityType === "agent" || entityType === "group";
+/**
+ * A list row as a viewer without the reveal permission may see it: every column derived from
+ * a personal position (personalColumnKeys: a human actor's or reviewer's name and identifying
+ * id, a person's entity id) replaced by PERSONAL_DATA_MASK, whatever its shape.
+ */
+export function maskDecisionRow<T extends PersonalColumns>(row: T, canReveal: boolean): T {
+  if (canReveal) return row;
+  const keys = new Set(personalColumnKeys(row));
+  if (keys.size === 0) return row;
+  return {
+    ...row,
+    ...(keys.has("actorName") ? { actorName: PERSONAL_DATA_MASK } : {}),
+    ...(keys.has("actorId") ? { actorId: PERSONAL_DATA_MASK } : {}),
+    ...(keys.has("reviewerName") ? { reviewerName: PERSONAL_DATA_MASK } : {}),
+    ...(keys.has("reviewerId") ? { reviewerId: PERSONAL_DATA_MASK } : {}),
+    ...(keys.has("entityId") ? { entityId: PERSONAL_DATA_MASK } : {}),
+  };
 }
 
-/** A list row as a viewer without the reveal permission may see it (a committed agent's id holds no personal data). */
-export function maskDecisionRow<T extends Pick<DecisionListRow, "entityType" | "entityId">>(row: T, canReveal: boolean): T {
-  if (canReveal || !isPersonalEntity(row.entityType) || row.entityId === null || isCommittedAgentId(row.entityId)) return row;
-  return { ...row, entityId: PERSONAL_DATA_MASK };
+/**
+ * The filters as the access log records them. The log is append-only and outlives erasure,
+ * so a person's entity id or an identifier typed into the text search is recorded as
+ * PERSONAL_DATA_MASK: the entry still shows that such a search happened, never whom it named.
+ */
+export function filtersForAccessLog<F extends Pick<DecisionFilters, "entityType" | "entityId" | "text">>(filters: F): F {
+  const entityIsPersonal = filters.entityId !== null && (isPersonEntityType(filters.entityType) || holdsDetectedIdentifier(filters.entityId));
+  const textIsPersonal = filters.text !== null && holdsDetectedIdentifier(filters.text);
+  if (!entityIsPersonal && !textIsPersonal) return filters;
+  return {
+    ...filters,
+    ...(entityIsPersonal ? { entityId: PERSONAL_DATA_MASK } : {}),
+    ...(textIsPersonal ? { text: PERSONAL_DATA_MASK } : {}),
+  };
+}
+
+/** The columns of one decision the summary header shows: the list columns, the ids and the writer, never the statement. */
+export interface DecisionSummaryView extends DecisionListRow {
+  actorId: string;
+  reviewerId: string | null;
+  writer: string;
+  /** The actor's name is a commitment (the column is then null; its value is in the encrypted store). */
+  actorNameCommitted: boolean;
+}
+
+/** What the decision page sends to the browser and renders, masked for the role: nothing else of the record leaves the server. */
+export interface DecisionPageView {
+  view: DecisionView;
+  summary: DecisionSummaryView;
+  sameEntity: DecisionListRow[];
+  sameSession: DecisionListRow[];
+}
+
+/** The decision page's data for a role (tests serialise it to check that no personal value is in it). */
+export function decisionPageView(detail: DecisionDetail, related: Pick<RelatedDecisions, "sameEntity" | "sameSession">, canReveal: boolean): DecisionPageView {
+  // Everything but the statement, its canonical text and the hashes (the record panel gets those from `view`).
+  const { statement, canonical: _canonical, leafHash: _leaf, chainHash: _chain, ...columns } = detail;
+  const actorNameCommitted = detail.actorName === null && isCommittedValue(statement.actor.name);
+  return {
+    view: maskedDecisionView(detail),
+    summary: maskDecisionRow({ ...columns, actorNameCommitted }, canReveal),
+    sameEntity: related.sameEntity.map((r) => maskDecisionRow(r, canReveal)),
+    sameSession: related.sameSession.map((r) => maskDecisionRow(r, canReveal)),
+  };
 }
 
 /** "Personal data erased on 2026-03-01 (request …)": what the record shows and what a reveal answers. */
@@ -183,7 +255,7 @@ export async function revealPersonalData(
     const detail = await getDecision(tx, id);
     if (!detail) throw new ServiceInputError(`No decision with id ${id}`, { id: ["No decision with this id"] }, 404);
     const format = personalDataFormatOf(detail.statement);
-    const pointers = format === 1 ? commitmentPointers(detail.statement) : personalDataPointers(detail.statement);
+    const { pointers } = recordPersonalPointers(detail.statement);
     if (pointers.length === 0) throw new ServiceInputError("This decision holds no personal data", { form: ["This decision holds no personal data to reveal"] }, 400);
     const content: RevealedContent =
       format === 1 ? await openCommittedRecord(tx, keys, detail) : { format, statement: detail.statement, openings: [], mismatched: [] };

@@ -13,7 +13,8 @@ import { getByPointer } from "@/lib/ledger/json-pointer";
 import { commitStatement } from "@/lib/ledger/xapi/commit-statement";
 import { findCommitments } from "@/lib/ledger/xapi/open-statement";
 import { PD_ACCOUNT_HOME_PAGE, verifyOpening } from "@/lib/ledger/xapi/pd-commitment";
-import { PERSONAL_DATA_MASK, personalDataPointers } from "@/lib/ledger/xapi/personal-data";
+import { PERSONAL_DATA_MASK } from "@/lib/ledger/xapi/personal-data";
+import { displayPersonalPointers } from "@/lib/ledger/xapi/personal-positions";
 import type { XapiStatement } from "@/lib/ledger/xapi/types";
 import { EXT } from "@/lib/ledger/xapi/vocabulary";
 import { appendDecisions } from "@/lib/ledger-store/append-decisions";
@@ -31,9 +32,12 @@ function personalStrings(s: XapiStatement): string[] {
     if (typeof v === "object") for (const x of Object.values(v as object)) walk(x);
     else out.push(JSON.stringify(v));
   };
-  for (const p of personalDataPointers(s)) walk(getByPointer(s, p));
+  for (const p of displayPersonalPointers(s)) walk(getByPointer(s, p));
   return out;
 }
+
+/** The columns maskDecisionRow reads, for an AI decision without a reviewer. */
+const listRow = (entity: { entityType: string; entityId: string }) => ({ actorType: "ai", actorName: "Model", aiSystem: "Model", reviewerName: null, ...entity });
 
 const commit = (statement: XapiStatement) =>
   commitStatement(statement, { backend: nodeBytesBackend, random: randomBytes, detection: DEFAULT_PERSONAL_DATA_DETECTION_CONFIG });
@@ -51,7 +55,7 @@ describe("the view of a committed (format 1) record", () => {
   });
 
   test("list rows: a committed agent's id holds no personal data and is left for the placeholder", () => {
-    const row = { entityType: "agent", entityId: `account:${PD_ACCOUNT_HOME_PAGE}|3f2b8c1e-5d4a-4b6c-8e7f-0a1b2c3d4e5f:${"ab".repeat(32)}` };
+    const row = listRow({ entityType: "agent", entityId: `account:${PD_ACCOUNT_HOME_PAGE}|3f2b8c1e-5d4a-4b6c-8e7f-0a1b2c3d4e5f:${"ab".repeat(32)}` });
     expect(maskDecisionRow(row, false)).toBe(row);
   });
 });
@@ -60,7 +64,7 @@ describe("masking a legacy (format 0) record, server side", () => {
   // The profile examples as producers send them hold plaintext personal data and no format
   // marker: exactly what a record stored before commitments looks like.
   test.each(Object.entries(PROFILE_EXAMPLES))("%s: no personal value survives in the masked view", (_name, statement) => {
-    const pointers = personalDataPointers(statement);
+    const pointers = displayPersonalPointers(statement);
     expect(pointers.length).toBeGreaterThan(0);
     const values = personalStrings(statement);
     expect(values.length).toBeGreaterThan(0);
@@ -85,16 +89,16 @@ describe("masking a legacy (format 0) record, server side", () => {
     const statement = structuredClone(PROFILE_EXAMPLES.moderationFlagAiOnly) as XapiStatement;
     delete statement.context!.extensions!["https://decision-ledger.dev/xapi/ext/subject"];
     delete statement.context!.extensions!["https://decision-ledger.dev/xapi/ext/personal-features"];
-    expect(personalDataPointers(statement)).toEqual([]);
+    expect(displayPersonalPointers(statement)).toEqual([]);
     const view = maskedDecisionView({ statement, canonical: "{…}" });
     expect(view).toEqual({ format: 0, statement, canonical: "{…}", personalPointers: [], masked: false });
   });
 
   test("list rows: ids of decisions about a person are masked for roles that may not reveal", () => {
-    const row = { entityType: "agent", entityId: "mbox:mailto:jo@example.test" };
+    const row = listRow({ entityType: "agent", entityId: "mbox:mailto:jo@example.test" });
     expect(maskDecisionRow(row, false).entityId).toBe(PERSONAL_DATA_MASK);
     expect(maskDecisionRow(row, true).entityId).toBe(row.entityId);
-    const app = { entityType: "loan-application", entityId: "LA-1" };
+    const app = listRow({ entityType: "loan-application", entityId: "LA-1" });
     expect(maskDecisionRow(app, false)).toBe(app);
   });
 });
@@ -203,12 +207,12 @@ describe.each(DATABASE_KINDS)("revealing personal data on %s", (kind) => {
     const stored = (await getDecision(database.db, legacy.id!))!;
     expect(stored.canonical).toContain("pat-00081234");
     const view = maskedDecisionView(stored);
-    expect(view).toMatchObject({ format: 0, canonical: null, masked: true, personalPointers: personalDataPointers(stored.statement) });
+    expect(view).toMatchObject({ format: 0, canonical: null, masked: true, personalPointers: displayPersonalPointers(stored.statement) });
     expect(JSON.stringify(view)).not.toContain("pat-00081234");
     const reason = "Complaint CASE-4410: patient asks for the triage record";
     const r = await reveal({ id: legacy.id, reason });
     expect(r).toMatchObject({ format: 0, canonical: stored.canonical, statement: stored.statement, openings: [], mismatched: [] });
-    expect(r.pointers).toEqual(personalDataPointers(stored.statement));
+    expect(r.pointers).toEqual(displayPersonalPointers(stored.statement));
     const logged = (await reveals()).filter((e) => e.target === legacy.id);
     expect(logged.map((e) => e.event.details)).toEqual([{ reason, pointers: r.pointers, seq: stored.seq }]);
   });

@@ -20,7 +20,7 @@ import {
   verifyOpening,
 } from "@/lib/ledger/xapi/pd-commitment";
 import { personalDataPointers } from "@/lib/ledger/xapi/personal-data";
-import type { XapiActor, XapiStatement } from "@/lib/ledger/xapi/types";
+import type { XapiActivity, XapiActor, XapiStatement } from "@/lib/ledger/xapi/types";
 import { validateStatement } from "@/lib/ledger/xapi/validate";
 import { EXT, ROLES } from "@/lib/ledger/xapi/vocabulary";
 
@@ -205,6 +205,54 @@ describe("commitStatement: the profile examples", () => {
     expect(commit(triage).statement.context!.contextAgents![0]).toEqual(triage.context!.contextAgents![0]);
     const override = PROFILE_EXAMPLES.loanHumanOverride;
     expect(commit(override).statement.context!.contextAgents![0]).toEqual(override.context!.contextAgents![0]);
+  });
+});
+
+describe("commitStatement: entity ids of people, and every human agent", () => {
+  const ENTITY_ID = `/object/definition/extensions/${EXT.entity.replace(/~/g, "~0").replace(/\//g, "~1")}/id`;
+  const withEntity = (type: string, id: string): XapiStatement => {
+    const s = clone(PROFILE_EXAMPLES.loanDenialHumanApproved);
+    const obj = s.object as XapiActivity;
+    obj.definition!.extensions![EXT.entity] = { type, id };
+    return s;
+  };
+
+  test("an e-mail entity id is committed whole, found by the id and by the address, never in the hashed bytes", () => {
+    const committed = commit(withEntity("loan-application", "cust-email-7731@person.example"));
+    const value = expectCommittedAt(committed, ENTITY_ID, "field");
+    expect(value).toMatchObject({ kind: "entity-id", opening: expect.objectContaining({ value: "cust-email-7731@person.example" }) });
+    expect(value.lookups).toEqual([
+      { kind: "entity-id", value: "cust-email-7731@person.example" },
+      { kind: "email", value: "cust-email-7731@person.example" },
+    ]);
+    expect(committed.values.filter((v) => v.pointer === ENTITY_ID)).toHaveLength(1);
+    expect(JSON.stringify(committed.statement)).not.toContain("person.example");
+    expect(validateStatement(committed.statement)).toMatchObject({ ok: true });
+  });
+
+  test("the id of a person-type entity is committed whatever it looks like; a business id is not", () => {
+    const customer = commit(withEntity("customer", "cust-0012999"));
+    expect(expectCommittedAt(customer, ENTITY_ID, "field").lookups).toEqual([{ kind: "entity-id", value: "cust-0012999" }]);
+    expect(JSON.stringify(customer.statement)).not.toContain("cust-0012999");
+    const loan = commit(PROFILE_EXAMPLES.loanDenialHumanApproved);
+    expect(loan.values.some((v) => v.pointer === ENTITY_ID)).toBe(false);
+  });
+
+  test("instructor, team, its members and context agents of any role: names and identities committed", () => {
+    const s = clone(PROFILE_EXAMPLES.loanHumanOverride);
+    const staff = "https://staff.northwind-bank.example/directory";
+    s.context!.instructor = { objectType: "Agent", name: "Ivy Instructor", mbox: "mailto:ivy.instructor@staff.example" };
+    s.context!.team = { objectType: "Group", name: "Teodora Team", member: [{ objectType: "Agent", name: "Mia Member", account: { homePage: staff, name: "staff-0099" } }] };
+    s.context!.contextAgents!.push({ objectType: "contextAgent", agent: { objectType: "Agent", name: "Olive Observer", account: { homePage: staff, name: "olive@staff.example" } }, relevantTypes: [ROLES.advisorRecipient] });
+    const committed = commit(s);
+    expectCommittedAt(committed, "/context/instructor", "agent");
+    expectCommittedAt(committed, "/context/team/name", "field");
+    expectCommittedAt(committed, "/context/team/member/0/name", "field");
+    // An account name holding an e-mail address identifies the person: the whole agent is committed.
+    expectCommittedAt(committed, "/context/contextAgents/1/agent", "agent");
+    const text = JSON.stringify(committed.statement);
+    for (const v of ["Ivy Instructor", "ivy.instructor", "Teodora Team", "Mia Member", "Olive Observer", "olive@staff.example"]) expect(text).not.toContain(v);
+    expect(committed.statement.context!.team!.member![0]!.account).toEqual({ homePage: staff, name: "staff-0099" });
   });
 });
 

@@ -16,7 +16,7 @@ import { countActiveFilters, loadDecisionsSearchParams, resolveDecisionQuery, se
 import { describeFiltersForLog } from "@/lib/filters/decision-filters";
 import { getRuntime } from "@/lib/server/runtime";
 import { applyPersonFilter } from "@/lib/services/personal-identifier-search";
-import { maskDecisionRow } from "@/lib/services/reveal-personal-data";
+import { filtersForAccessLog, maskDecisionRow } from "@/lib/services/reveal-personal-data";
 
 export const metadata: Metadata = { title: "Decisions" };
 
@@ -43,7 +43,7 @@ export default async function DecisionsPage({ searchParams }: { searchParams: Pr
     user: { id: user.id, email: user.email, role: user.role },
     target: "decisions",
     details: {
-      filters: describeFiltersForLog(filters),
+      filters: describeFiltersForLog(filtersForAccessLog(filters)),
       ...(person.status === "refused" ? { personalIdentifier: "refused: the role lacks personal_data.search" } : {}),
       sort: `${query.sort.key} ${query.sort.direction}`,
       page: query.cursor ? "later page" : "first page",

@@ -5,13 +5,9 @@
  * data. The openings (value and salt) leave here for the encrypted store; erasing them later
  * leaves every hash, and so the chain, intact.
  *
- * What is personal, in the order it is decided (a position inside one already committed is
- * not committed again):
- *   1. the profile's fixed rules and the statement's own declarations (personalDataPointers);
- *   2. every human (non-AI) agent: its name when it is identified by an account (a staff id
- *      is pseudonymous and says who decided), the whole agent when an e-mail address, its
- *      hash or an OpenID identifies it;
- *   3. identifiers detected in free text (free-text.ts), committed in place inside the text.
+ * What is personal is decided by personal-positions.ts, the one rule the explorer masks by
+ * too (the profile's rules and declarations, every human agent, a person's entity id); then
+ * identifiers detected in the remaining free text (free-text.ts) are committed in place.
  *
  * Pure: SHA-256, randomness and the detection configuration are injected.
  */
@@ -20,7 +16,6 @@ import { canonicalize } from "../jcs";
 import { getAtPath, parseJsonPointer, replaceAtPath, toJsonPointer, type FieldError } from "../json-pointer";
 import { detectPersonalData } from "../personal-data-detection/detect";
 import type { PersonalDataDetectionConfig, PersonalDataKind } from "../personal-data-detection/detection-config";
-import { aiSystemIris, isAiAgent } from "./actor-type";
 import { freeTextFields } from "./free-text";
 import {
   commitmentAgent,
@@ -30,14 +25,14 @@ import {
   type PdOpening,
   type RandomBytes,
 } from "./pd-commitment";
-import { personalDataPointers } from "./personal-data";
+import { isUnder, personalPositions, type PersonalPosition, type PersonalPositionKind } from "./personal-positions";
 import { PERSONAL_DATA_FORMAT } from "./personal-data-format";
 import { contextExtension, hasRole, isRecord } from "./read-statement";
 import type { XapiActor, XapiStatement } from "./types";
 import { EXT, ROLES } from "./vocabulary";
 
 /** Why a value was committed: a profile rule, or the kind of identifier detected in free text. */
-export type CommittedValueKind = "profile" | "human-name" | "human-agent" | PersonalDataKind;
+export type CommittedValueKind = PersonalPositionKind | PersonalDataKind;
 
 /** The kinds of exact-match search term (the blind index's kinds, lib/privacy/blind-index.ts). */
 export type LookupKind = "email" | "phone" | "iban" | "payment-card" | "national-id" | "entity-id" | "text";
@@ -80,8 +75,6 @@ export interface CommitOptions<H> {
   detection: PersonalDataDetectionConfig;
 }
 
-const IFI_KEYS = ["mbox", "mbox_sha1sum", "openid", "account"] as const;
-
 /**
  * Producer input that already spells a commitment, or sets the format marker, is refused:
  * a commitment the ledger did not write would have no opening, and a forged marker would make
@@ -103,16 +96,6 @@ export function reservedFormErrors(statement: unknown): FieldError[] {
   if (isRecord(statement) && isRecord(statement.context) && isRecord(statement.context.extensions) && EXT.personalDataFormat in statement.context.extensions)
     errors.push({ pointer: toJsonPointer(["context", "extensions", EXT.personalDataFormat]), message: "is set by the ledger at ingest; leave it out" });
   return errors;
-}
-
-interface Target {
-  path: string[];
-  form: "string" | "agent";
-  kind: CommittedValueKind;
-}
-
-function hasIfiOtherThanAccount(a: XapiActor): boolean {
-  return a.mbox !== undefined || a.mbox_sha1sum !== undefined || a.openid !== undefined;
 }
 
 /** The exact identifiers of an agent, for the blind index. */
@@ -156,64 +139,13 @@ export function dataSubjectOf(s: XapiStatement): DataSubject | null {
   return null;
 }
 
-/** Rule 1: the profile's pointers; a pointer into an agent's identity commits the agent whole (xAPI types its IFIs). */
-function profileTargets(s: XapiStatement): Target[] {
-  return personalDataPointers(s).flatMap((pointer): Target[] => {
-    const path = parseJsonPointer(pointer);
-    if (path === null || path.length === 0) return [];
-    const last = path[path.length - 1]!;
-    const inAccount = path.length >= 2 && path[path.length - 2] === "account" && last === "name";
-    const agentPath = inAccount ? path.slice(0, -2) : (IFI_KEYS as readonly string[]).includes(last) || last === "name" ? path.slice(0, -1) : null;
-    const agent = agentPath === null ? undefined : getAtPath(s, agentPath);
-    if (agentPath !== null && isRecord(agent) && IFI_KEYS.some((k) => k in agent) && (last !== "name" || isPersonAgentPosition(agentPath)))
-      return [{ path: agentPath, form: "agent", kind: "profile" }];
-    return [{ path, form: "string", kind: "profile" }];
-  });
-}
-
-/** The object and data-subject context agents are people as a whole; an agent's `name` elsewhere is only a name. */
-function isPersonAgentPosition(path: readonly string[]): boolean {
-  return (path.length === 1 && path[0] === "object") || (path[0] === "context" && path[1] === "contextAgents") || path[1] === "member";
-}
-
-/** Rule 2: human agents where statements name the people who decided, approved or took part. */
-function humanAgentTargets(s: XapiStatement): Target[] {
-  const aiSystems = aiSystemIris(s);
-  const out: Target[] = [];
-  const visitAgent = (a: XapiActor | undefined, path: string[]) => {
-    if (!a) return;
-    if (a.objectType === "Group") {
-      (a.member ?? []).forEach((m, i) => visitAgent(m, [...path, "member", String(i)]));
-      return;
-    }
-    if (isAiAgent(a, aiSystems)) return;
-    if (hasIfiOtherThanAccount(a)) out.push({ path, form: "agent", kind: "human-agent" });
-    else if (a.name !== undefined) out.push({ path: [...path, "name"], form: "string", kind: "human-name" });
-  };
-  visitAgent(s.actor, ["actor"]);
-  const ctx = s.context;
-  visitAgent(ctx?.instructor, ["context", "instructor"]);
-  visitAgent(ctx?.team, ["context", "team"]);
-  (ctx?.contextAgents ?? []).forEach((ca, i) => visitAgent(ca.agent, ["context", "contextAgents", String(i), "agent"]));
-  (ctx?.contextGroups ?? []).forEach((cg, i) => visitAgent(cg.group, ["context", "contextGroups", String(i), "group"]));
-  return out;
-}
-
-function isUnder(path: readonly string[], ancestor: readonly string[]): boolean {
-  return ancestor.length <= path.length && ancestor.every((token, i) => path[i] === token);
-}
-
-/** Shortest paths first, so a position inside one already chosen is dropped. */
-function distinctTargets(targets: Target[]): Target[] {
-  const chosen: Target[] = [];
-  for (const t of [...targets].sort((a, b) => a.path.length - b.path.length)) if (!chosen.some((c) => isUnder(t.path, c.path))) chosen.push(t);
-  return chosen;
-}
-
-function lookupsOfValue(target: Target, value: unknown): LookupTerm[] {
+function lookupsOfValue(target: PersonalPosition, value: unknown, detection: PersonalDataDetectionConfig): LookupTerm[] {
   if (target.form === "agent") return agentLookups(value);
-  if (target.kind === "human-name") return [];
-  return typeof value === "string" && value.trim() !== "" ? [{ kind: "text", value }] : [];
+  if (target.kind === "human-name" || typeof value !== "string" || value.trim() === "") return [];
+  // A person's entity id is found by the id itself, and by any identifier written inside it.
+  if (target.kind === "entity-id")
+    return [{ kind: "entity-id", value }, ...detectPersonalData(value, detection).map((span) => ({ kind: DETECTED_LOOKUP_KIND[span.kind], value: span.text }))];
+  return [{ kind: "text", value }];
 }
 
 /** The blind-index kind each detected identifier is indexed as (search computes the same). */
@@ -241,7 +173,7 @@ export function commitStatement<H>(statement: XapiStatement, options: CommitOpti
   const { backend, random, detection } = options;
   const copy = structuredClone(statement) as XapiStatement;
   const values: CommittedValue[] = [];
-  const targets = distinctTargets([...profileTargets(statement), ...humanAgentTargets(statement)]);
+  const targets = personalPositions(statement, detection);
   for (const target of targets) {
     const original = getAtPath(statement, target.path);
     const { ref, commitment, opening } = commitPersonalValue(backend, random, original);
@@ -253,7 +185,7 @@ export function commitStatement<H>(statement: XapiStatement, options: CommitOpti
           ? commitmentAgent(ref, commitment, "Group")
           : commitmentAgent(ref, commitment);
     replaceAtPath(copy, target.path, replacement);
-    values.push({ ref, pointer: toJsonPointer(target.path), kind: target.kind, opening, lookups: lookupsOfValue(target, original) });
+    values.push({ ref, pointer: toJsonPointer(target.path), kind: target.kind, opening, lookups: lookupsOfValue(target, original, detection) });
   }
 
   for (const field of freeTextFields(statement)) {

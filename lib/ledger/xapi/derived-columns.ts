@@ -73,7 +73,7 @@ function modelOf(s: XapiStatement, ai: XapiActor | null): { modelName: string | 
 }
 
 /** What the decision is about: the entity extension, else the activity (or agent, group, statement) itself. */
-function entityOf(obj: XapiObject): { entityType: string | null; entityId: string | null } {
+export function entityOf(obj: XapiObject): { entityType: string | null; entityId: string | null } {
   if (isActivity(obj)) {
     const entity = obj.definition?.extensions?.[EXT.entity];
     return {

@@ -4,18 +4,18 @@ import { notFound } from "next/navigation";
 import type { SearchParams } from "nuqs/server";
 import { buttonClasses } from "@/components/ui/button";
 import { ActorTypeBadge, HumanReviewLabel, formatConfidence, formatLatency } from "@/components/decisions/decision-badges";
-import { CommittedChip, CommittedText, holdsCommitment } from "@/components/decisions/committed-value";
+import { CommittedChip, CommittedText } from "@/components/decisions/committed-value";
 import { DecisionRecord } from "@/components/decisions/decision-record";
 import { DecisionTimeline } from "@/components/decisions/decision-timeline";
 import { LocalTime } from "@/components/decisions/local-time";
-import { getDecision, listRelatedDecisions, type DecisionDetail, type DecisionListRow, type RelatedDecisions } from "@/db/queries/decisions";
+import { getDecision, listRelatedDecisions, type RelatedDecisions } from "@/db/queries/decisions";
 import { requestContext, requirePagePermission } from "@/lib/auth/guard";
 import { roleHas } from "@/lib/auth/permissions";
 import { ACTOR_TYPES } from "@/lib/ledger/xapi/actor-type";
 import { appendAccessEvent } from "@/lib/ledger-store/append-access-event";
 import { loadDecisionsSearchParams, serializeDecisionsSearchParams } from "@/lib/search-params/decisions";
 import { getRuntime } from "@/lib/server/runtime";
-import { erasureMessage, maskDecisionRow, maskedDecisionView, readRecordErasures } from "@/lib/services/reveal-personal-data";
+import { decisionPageView, erasureMessage, maskDecisionRow, readRecordErasures, type DecisionSummaryView } from "@/lib/services/reveal-personal-data";
 import { revealPersonalDataAction, signCheckpointAction } from "./actions";
 
 export const metadata: Metadata = { title: "Decision" };
@@ -47,10 +47,12 @@ export default async function DecisionPage({ params, searchParams }: { params: P
   if (!detail) notFound();
 
   const canReveal = roleHas(user.role, "decisions.reveal_personal_data");
-  const view = maskedDecisionView(detail);
-  const shown = maskDecisionRow(detail, canReveal);
-  const [erasure] = view.format === 1 ? await readRecordErasures(db, detail.id) : [];
   const related = await listRelatedDecisions(db, { id: detail.id, entityType: detail.entityType, entityId: detail.entityId, sessionId: detail.sessionId });
+  // Only this masked view is rendered or sent to the browser; `detail` stays on the server.
+  const { view, summary, sameEntity, sameSession } = decisionPageView(detail, related, canReveal);
+  const [erasure] = view.format === 1 ? await readRecordErasures(db, detail.id) : [];
+  // A person's entity id never goes into a URL (it would reach the access log and server logs), whoever views.
+  const entityLink = maskDecisionRow(detail, false).entityId === detail.entityId ? detail.entityId : null;
 
   return (
     <div className="space-y-6">
@@ -60,7 +62,7 @@ export default async function DecisionPage({ params, searchParams }: { params: P
         </Link>
       </nav>
 
-      <DecisionSummary detail={detail} shown={shown} />
+      <DecisionSummary shown={summary} />
 
       <div className="grid grid-cols-1 gap-6 xl:grid-cols-[1fr_22rem]">
         <DecisionRecord
@@ -79,14 +81,19 @@ export default async function DecisionPage({ params, searchParams }: { params: P
           reveal={revealPersonalDataAction}
           signCheckpoint={signCheckpointAction}
         />
-        <RelatedDecisionsAside detail={detail} shown={shown} related={related} canReveal={canReveal} listQuery={listQuery} />
+        <RelatedDecisionsAside
+          shown={summary}
+          related={{ ...related, sameEntity, sameSession }}
+          entityLink={entityLink}
+          listQuery={listQuery}
+        />
       </div>
     </div>
   );
 }
 
 /** Who or what decided what, when, with which model, and who reviewed it: the derived columns at a glance. */
-function DecisionSummary({ detail, shown }: { detail: DecisionDetail; shown: DecisionListRow }) {
+function DecisionSummary({ shown: detail }: { shown: DecisionSummaryView }) {
   const actorDescription = ACTOR_TYPES.find((t) => t.value === detail.actorType)?.description;
   return (
     <header className="rounded-lg border border-slate-200 bg-white p-5 shadow-xs">
@@ -96,12 +103,12 @@ function DecisionSummary({ detail, shown }: { detail: DecisionDetail; shown: Dec
       </div>
       <h1 className="mt-2 text-2xl font-semibold tracking-tight text-slate-900">
         <span className="capitalize">{detail.verb}</span>
-        {shown.entityId ? (
+        {detail.entityId ? (
           <>
             {" "}
             <span className="text-slate-500">·</span> <span className="text-lg font-medium text-slate-700">{detail.entityType ?? "entity"}</span>{" "}
             <span className="font-mono text-lg break-all">
-              <CommittedText text={shown.entityId} />
+              <CommittedText text={detail.entityId} />
             </span>
           </>
         ) : null}
@@ -111,7 +118,7 @@ function DecisionSummary({ detail, shown }: { detail: DecisionDetail; shown: Dec
         <div>
           <dt className="font-medium text-slate-600">Who or what decided</dt>
           <dd className="text-slate-900">
-            {detail.actorName === null && holdsCommitment(detail.statement.actor.name) ? (
+            {detail.actorNameCommitted ? (
               // The name is committed; the id (a staff account, or the commitment itself) stays.
               <>
                 <CommittedChip />{" "}
@@ -175,29 +182,25 @@ function DecisionSummary({ detail, shown }: { detail: DecisionDetail; shown: Dec
   );
 }
 
-/** The timelines of other decisions about the same entity and in the same session (masked like the record). */
-function RelatedDecisionsAside(props: { detail: DecisionDetail; shown: DecisionListRow; related: RelatedDecisions; canReveal: boolean; listQuery: string }) {
-  const { detail, shown, related, canReveal, listQuery } = props;
+/** The timelines of other decisions about the same entity and in the same session (rows already masked like the record). */
+function RelatedDecisionsAside(props: { shown: DecisionSummaryView; related: RelatedDecisions; entityLink: string | null; listQuery: string }) {
+  const { shown: detail, related, entityLink, listQuery } = props;
   return (
     <aside className="space-y-4">
       <DecisionTimeline
         title={`Other decisions about this ${detail.entityType ?? "entity"}`}
         empty="No other decisions about this entity."
-        rows={related.sameEntity.map((r) => maskDecisionRow(r, canReveal))}
+        rows={related.sameEntity}
         truncated={related.entityTruncated}
         listQuery={listQuery}
         current={detail}
-        showAllHref={
-          detail.entityId && (canReveal || shown.entityId === detail.entityId)
-            ? `/decisions${serializeDecisionsSearchParams({ entity: detail.entityId, entityType: detail.entityType, range: "90d" })}`
-            : null
-        }
+        showAllHref={entityLink ? `/decisions${serializeDecisionsSearchParams({ entity: entityLink, entityType: detail.entityType, range: "90d" })}` : null}
       />
       {detail.sessionId ? (
         <DecisionTimeline
           title="Same session"
           empty="No other decisions in this session."
-          rows={related.sameSession.map((r) => maskDecisionRow(r, canReveal))}
+          rows={related.sameSession}
           truncated={related.sessionTruncated}
           listQuery={listQuery}
           current={detail}
