@@ -4,8 +4,8 @@ import path from "node:path";
 import { defineConfig } from "@playwright/test";
 
 /**
- * End-to-end tests against the PRODUCTION server (`next start`) on a fresh embedded
- * database. Env: E2E_PORT (default 3100), NEXT_DIST_DIR (the build to serve, default .next),
+ * End-to-end tests against the PRODUCTION server (scripts/server.mjs, the entry `npm start`
+ * runs) on a fresh embedded database. Env: E2E_PORT (default 3100), NEXT_DIST_DIR (the build to serve, default .next),
  * E2E_DATA_DIR (default: a new temp directory per run).
  */
 const PORT = Number(process.env.E2E_PORT ?? 3100);
@@ -24,7 +24,7 @@ process.env.E2E_PORT = String(PORT); // e2e/support/roles.ts keys the saved sess
 
 if (!existsSync(path.join(DIST_DIR, "BUILD_ID"))) {
   throw new Error(
-    `No production build in ${DIST_DIR}/ (BUILD_ID missing). The end-to-end tests run against \`next start\`: ` +
+    `No production build in ${DIST_DIR}/ (BUILD_ID missing). The end-to-end tests run against the production server (scripts/server.mjs): ` +
       `build first with \`${DIST_DIR === ".next" ? "" : `NEXT_DIST_DIR=${DIST_DIR} `}npx next build\`.`,
   );
 }
@@ -56,7 +56,8 @@ export default defineConfig({
     { name: "chromium", testMatch: /.*\.spec\.ts$/, dependencies: ["setup"] },
   ],
   webServer: {
-    command: `npx next start --port ${PORT}`,
+    // The same entry as `npm start` (Next's custom-server API with our malformed-request answers).
+    command: `node scripts/server.mjs --port ${PORT}`,
     url: `${BASE_URL}/sign-in`,
     reuseExistingServer: false,
     timeout: 180_000,

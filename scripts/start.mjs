@@ -1,7 +1,10 @@
 #!/usr/bin/env node
 // `npm start`: builds the app when there is no production build or the sources are newer
-// than it, then runs `next start`. Extra arguments go to `next start`
-// (e.g. `npm start -- --port 4000`). Honors NEXT_DIST_DIR (default .next), PORT and DATA_DIR.
+// than it, then runs the production server (scripts/server.mjs: Next's custom-server API on
+// our own http.Server, which answers malformed HTTP with the API's JSON errors). Extra
+// arguments go to the server (e.g. `npm start -- --port 4000`; --port, --hostname and
+// --keepAliveTimeout, as `next start` spells them). Honors NEXT_DIST_DIR (default .next),
+// PORT and DATA_DIR.
 import { spawn } from "node:child_process";
 import { existsSync, readdirSync, statSync } from "node:fs";
 import { createRequire } from "node:module";
@@ -11,6 +14,7 @@ import { fileURLToPath } from "node:url";
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 const distDir = path.resolve(root, process.env.NEXT_DIST_DIR ?? ".next");
 const nextBin = createRequire(import.meta.url).resolve("next/dist/bin/next");
+const serverScript = path.join(root, "scripts", "server.mjs");
 
 // What the production build is made from. A change to any of these means a rebuild.
 const SOURCES = [
@@ -50,9 +54,10 @@ function buildNeeded() {
   return changed ? `${changed} changed since the last build` : null;
 }
 
-function run(args) {
+/** Runs a Node script (the Next CLI, the server) in a child, forwarding SIGINT/SIGTERM; resolves with its exit code. */
+function run(script, args) {
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, [nextBin, ...args], { cwd: root, stdio: "inherit", env: process.env });
+    const child = spawn(process.execPath, [script, ...args], { cwd: root, stdio: "inherit", env: process.env });
     const forward = (signal) => child.kill(signal);
     process.on("SIGINT", forward);
     process.on("SIGTERM", forward);
@@ -83,7 +88,7 @@ const reason = buildNeeded();
 if (reason) {
   console.log(`[decision-ledger] building the app (${reason}); this takes a minute the first time…`);
   const started = Date.now();
-  const code = await run(["build"]);
+  const code = await run(nextBin, ["build"]);
   if (code !== 0) {
     console.error(`[decision-ledger] the build failed (exit ${code}); see the messages above.`);
     process.exit(code);
@@ -103,4 +108,4 @@ console.log(
         `[decision-ledger]   ${credentials}\n`),
 );
 const startArgs = extraArgs.some((a) => /^(--port|-p)(=|$)/.test(a)) ? extraArgs : [...extraArgs, "--port", port];
-process.exit(await run(["start", ...startArgs]));
+process.exit(await run(serverScript, startArgs));

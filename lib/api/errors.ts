@@ -39,6 +39,7 @@ export const API_ERROR_CODES = {
   invalid_statements: "400: one or more statements are invalid; `problems` names each by batch index and JSON pointer. Nothing was stored.",
   invalid_parameter: "400: a query parameter is invalid; the message names it.",
   conflict: "409: a statement id is already stored with different content. Nothing was stored.",
+  rate_limited: "429: the API key is over its rate limit. Retry after Retry-After seconds; nothing was stored.",
   not_found: "404: nothing to return yet (e.g. no checkpoint has been signed).",
   unavailable: "503: the database cannot be reached. Retry later.",
   internal_error: "500: an unexpected server error. Quote the requestId when reporting it.",

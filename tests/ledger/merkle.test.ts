@@ -2,6 +2,7 @@ import { randomBytes } from "node:crypto";
 import { readdirSync, readFileSync, statSync } from "node:fs";
 import path from "node:path";
 import { describe, expect, test } from "vitest";
+import { seededRandom } from "@/tests/support/seeded-random";
 import { fromBase64, fromHex, toHex, type Hash } from "@/lib/ledger/bytes";
 import { portableBytesBackend, portableHasher } from "@/lib/hash/browser-sha256";
 import { nodeHasher, sha256 } from "@/lib/hash/node-sha256";
@@ -271,17 +272,6 @@ describe("range decomposition", () => {
     expect(inclusionProofPlan(n - 1, n).length).toBeLessThanOrEqual(Math.ceil(Math.log2(n)));
   });
 });
-
-function seededRandom(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 describe("proofs from stored perfect-subtree hashes verify (property test)", () => {
   const MAX = 300;

@@ -5,7 +5,7 @@
  */
 import { z } from "zod";
 import type { XapiStatement } from "./types";
-import { isAbsoluteIri, isLanguageTag, isRfc3339Timestamp, UUID_PATTERN } from "./syntax";
+import { isAbsoluteIri, isLanguageTag, timestampProblem, UUID_PATTERN } from "./syntax";
 
 const MAILTO_RE = /^mailto:[^@\s<>"]+@[^@\s<>"]+$/;
 const SHA1_HEX_RE = /^[0-9a-fA-F]{40}$/;
@@ -16,9 +16,11 @@ const DURATION_RE =
 
 const iri = z.string().refine(isAbsoluteIri, "must be an absolute IRI with a scheme, e.g. https://example.com/x");
 const uuid = z.string().regex(UUID_PATTERN, "must be a UUID in standard form (8-4-4-4-12 hex digits)");
-const timestamp = z
-  .string()
-  .refine(isRfc3339Timestamp, "must be an RFC 3339 date-time with an offset (Z or ±hh:mm), e.g. 2025-02-13T14:23:17.234Z");
+// One message for text that is not RFC 3339, another for an instant the ledger cannot store (year 0000).
+const timestamp = z.string().superRefine((value, ctx) => {
+  const problem = timestampProblem(value);
+  if (problem) ctx.addIssue({ code: "custom", message: problem });
+});
 const languageMap = z.record(z.string().refine(isLanguageTag, "language map key must be an RFC 5646 language tag"), z.string());
 const extensions = z.record(z.string().refine(isAbsoluteIri, "extension key must be an absolute IRI"), z.unknown());
 

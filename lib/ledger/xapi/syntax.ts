@@ -56,13 +56,28 @@ export function isLanguageTag(value: string): boolean {
   return LANG_TAG_RE.test(value);
 }
 
-const RFC3339_RE = /^(\d{4})-(\d{2})-(\d{2})[Tt](\d{2}):(\d{2}):(\d{2})(\.\d+)?(?:([Zz])|([+-])(\d{2}):(\d{2}))$/;
+const RFC3339_RE = /^(\d{4})-(\d{2})-(\d{2})[Tt](\d{2}):(\d{2}):(\d{2})(?:\.(\d+))?(?:([Zz])|([+-])(\d{2}):(\d{2}))$/;
+
+/**
+ * The instants the ledger stores and reads back exactly (UTC, inclusive):
+ * 0100-01-01T00:00:00.000Z to 9999-12-31T23:59:59.999Z. Below: Postgres has no year 0
+ * (the insert fails on "0000-…"), and the drivers read timestamptz text with `new Date`,
+ * which takes years 0001–0099 for 1950–2049. Above: a Date's ISO text for a year past 9999
+ * ("+010000-…") is not a timestamptz Postgres accepts. Both failures used to answer 500.
+ */
+export const STORABLE_INSTANTS = { minMs: -59_011_459_200_000, maxMs: 253_402_300_799_999 } as const;
+
+export const RFC3339_FORMAT_MESSAGE = "must be an RFC 3339 date-time with an offset (Z or ±hh:mm), e.g. 2025-02-13T14:23:17.234Z";
+export const RFC3339_RANGE_MESSAGE = "must be an instant from 0100-01-01T00:00:00Z to 9999-12-31T23:59:59.999Z (in UTC, after applying the offset)";
 
 /**
  * Parses an RFC 3339 date-time that carries an offset ("Z" or ±hh:mm) into epoch
  * milliseconds, or null. Done by hand rather than Date.parse so browsers and Node agree
  * and calendar-invalid dates (Feb 30) are rejected instead of rolled over. Leap seconds
- * (":60") are rejected because a Date cannot represent them faithfully.
+ * (":60") are rejected because a Date cannot represent them faithfully. Fractions of any
+ * length are truncated to milliseconds from their digits (never through floating point,
+ * which would round .9999999999999999999 up into the next second). The result may lie
+ * outside STORABLE_INSTANTS (e.g. year 0000): see timestampProblem.
  */
 export function parseRfc3339(value: string): number | null {
   const m = RFC3339_RE.exec(value);
@@ -84,7 +99,7 @@ export function parseRfc3339(value: string): number | null {
     if (oh > 23 || om > 59) return null;
     offsetMinutes = (m[9] === "-" ? -1 : 1) * (oh * 60 + om);
   }
-  const ms = m[7] ? Math.floor(Number(`0${m[7]}`) * 1000 + 1e-6) : 0;
+  const ms = m[7] ? Number(m[7].slice(0, 3).padEnd(3, "0")) : 0;
   const d = new Date(0);
   // setUTCFullYear, not Date.UTC: Date.UTC maps years 0..99 to 1900..1999.
   d.setUTCFullYear(year, month - 1, day);
@@ -92,6 +107,14 @@ export function parseRfc3339(value: string): number | null {
   return d.getTime() - offsetMinutes * 60_000;
 }
 
+/** Why `value` cannot be a statement's timestamp (not RFC 3339, or not storable), or null when it can. */
+export function timestampProblem(value: string): string | null {
+  const ms = parseRfc3339(value);
+  if (ms === null) return RFC3339_FORMAT_MESSAGE;
+  return ms < STORABLE_INSTANTS.minMs || ms > STORABLE_INSTANTS.maxMs ? RFC3339_RANGE_MESSAGE : null;
+}
+
+/** An RFC 3339 date-time with an offset whose instant the ledger can store. */
 export function isRfc3339Timestamp(value: string): boolean {
-  return parseRfc3339(value) !== null;
+  return timestampProblem(value) === null;
 }

@@ -6,6 +6,7 @@ import { exportRequestSchema, selectionFromRequest } from "@/lib/evidence/reques
 import { getRuntime, wakeIntegrityJobs } from "@/lib/server/runtime";
 import { requestEvidenceExport } from "@/lib/services/evidence";
 import { ServiceInputError } from "@/lib/services/users";
+import { optionsHandler } from "@/lib/api/allow";
 
 export const dynamic = "force-dynamic";
 
@@ -66,3 +67,5 @@ export const POST = withPermission(
   },
   { requiredPermissions: ["evidence.export"] },
 );
+
+export const OPTIONS = optionsHandler({ GET, POST });

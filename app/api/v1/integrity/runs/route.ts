@@ -4,6 +4,7 @@ import { toRunView } from "@/lib/integrity/run-view";
 import { getRuntime, wakeIntegrityJobs } from "@/lib/server/runtime";
 import { ServiceInputError } from "@/lib/services/users";
 import { requestVerification } from "@/lib/services/verification";
+import { optionsHandler } from "@/lib/api/allow";
 
 export const dynamic = "force-dynamic";
 
@@ -48,3 +49,5 @@ export const POST = withPermission(
   },
   { requiredPermissions: ["integrity.verify"] },
 );
+
+export const OPTIONS = optionsHandler({ GET, POST });

@@ -5,6 +5,7 @@ import { ApiError, errorResponse, internalErrorResponse } from "@/lib/api/errors
 import { withPermission } from "@/lib/auth/guard";
 import { originOf } from "@/lib/ledger-store/create-checkpoint";
 import { getRuntime } from "@/lib/server/runtime";
+import { optionsHandler } from "@/lib/api/allow";
 
 export const dynamic = "force-dynamic";
 
@@ -44,3 +45,5 @@ export const GET = withPermission(
   },
   { requiredPermissions: ["decisions.read"] },
 );
+
+export const OPTIONS = optionsHandler({ GET });

@@ -2,6 +2,7 @@ import { getEvidenceExport } from "@/db/queries/evidence-exports";
 import { withPermission } from "@/lib/auth/guard";
 import { toExportView } from "@/lib/evidence/export-view";
 import { getRuntime } from "@/lib/server/runtime";
+import { optionsHandler } from "@/lib/api/allow";
 
 export const dynamic = "force-dynamic";
 
@@ -18,3 +19,5 @@ export const GET = withPermission(
   },
   { requiredPermissions: ["evidence.export"] },
 );
+
+export const OPTIONS = optionsHandler({ GET });

@@ -2,6 +2,7 @@ import { getVerificationRun } from "@/db/queries/verification-runs";
 import { withPermission } from "@/lib/auth/guard";
 import { toRunView } from "@/lib/integrity/run-view";
 import { getRuntime } from "@/lib/server/runtime";
+import { optionsHandler } from "@/lib/api/allow";
 
 export const dynamic = "force-dynamic";
 
@@ -15,3 +16,5 @@ export const GET = withPermission(
   },
   { requiredPermissions: ["integrity.read"] },
 );
+
+export const OPTIONS = optionsHandler({ GET });

@@ -6,6 +6,7 @@ import { getRuntime } from "@/lib/server/runtime";
 import { evidenceDepsOf } from "@/lib/server/runtime-context";
 import { recordEvidenceDownload } from "@/lib/services/evidence";
 import { ServiceInputError } from "@/lib/services/users";
+import { optionsHandler } from "@/lib/api/allow";
 
 export const dynamic = "force-dynamic";
 
@@ -37,3 +38,5 @@ export const GET = withPermission(
   },
   { requiredPermissions: ["evidence.export"] },
 );
+
+export const OPTIONS = optionsHandler({ GET });
