@@ -43,13 +43,22 @@ export function demoUser(role: Role): DemoUser {
 }
 
 /**
- * Where the setup project saved the signed-in browser state of `role`: e2e/.auth/port-<port>/.
- * One directory per server port, so test runs against different servers at the same time
- * (each with its own session secret) never read each other's cookies.
+ * Saved browser states that must be REFUSED everywhere (e2e/auth.setup.ts): "deactivated" is
+ * the cookie of a compliance officer whom the admin deactivated after it signed in;
+ * "signed-out" is the cookie of an admin session saved just before it signed out.
  */
-export function storageStateFor(role: Role): string {
+export const REFUSED_STATES = ["deactivated", "signed-out"] as const;
+export type RefusedState = (typeof REFUSED_STATES)[number];
+export type SavedState = Role | RefusedState;
+
+/**
+ * Where the setup project saved the browser state of a role (or a refused state):
+ * e2e/.auth/port-<port>/. One directory per server port, so test runs against different
+ * servers at the same time (each with its own session secret) never read each other's cookies.
+ */
+export function storageStateFor(state: SavedState): string {
   const port = process.env.E2E_PORT ?? "3100";
-  return path.join(fileURLToPath(new URL("../.auth/", import.meta.url)), `port-${port}`, `${role}.json`);
+  return path.join(fileURLToPath(new URL("../.auth/", import.meta.url)), `port-${port}`, `${state}.json`);
 }
 
 /**
