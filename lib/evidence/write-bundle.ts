@@ -20,6 +20,7 @@ import type { LogId } from "../ledger/log-id";
 import { assembleProof, inclusionProofPlan, type ProofStep } from "../ledger/merkle";
 import { decisionColumnKeysWith, type ExportColumnKey } from "../ledger/xapi/decision-columns";
 import { deriveDecisionColumns } from "../ledger/xapi/derived-columns";
+import { personalDataFormatOf } from "../ledger/xapi/personal-data-format";
 import { maskPersonalData } from "../ledger/xapi/personal-data";
 import { displayPersonalPointers } from "../ledger/xapi/personal-positions";
 import type { XapiStatement } from "../ledger/xapi/types";
@@ -517,13 +518,14 @@ function writeRecord(entry: Entry, r: StoredRecord, includePersonalData: boolean
 
 /**
  * The copy of a record shown when personal data is withheld, or null when it is shown in
- * full: a record without a personal value left in the clear. A committed record (format 1)
- * holds commitments, never the values, so it is masked only where the display rule finds a
- * value ingest could not commit (a person's activity IRI); a legacy record (format 0) is
- * masked at every personal position. The report columns are derived again from the copy.
+ * full: a record without personal data, or one whose personal data is committed (format 1),
+ * so its canonical bytes hold commitments, never the values. Only a legacy (format 0) record
+ * with personal data is masked, at every position the display rule finds (human agents and
+ * person entity ids included); its report columns are derived again from the masked copy.
  */
 function maskedCopy(r: StoredRecord): { withheld: string[]; canonical: string; columns: ReportColumns } | null {
   const statement = JSON.parse(r.canonical) as XapiStatement;
+  if (personalDataFormatOf(statement) === 1) return null;
   const pointers = displayPersonalPointers(statement);
   if (pointers.length === 0) return null;
   const shown = maskPersonalData(statement, pointers);
