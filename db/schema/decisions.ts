@@ -5,7 +5,6 @@ import {
   doublePrecision,
   index,
   integer,
-  jsonb,
   pgTable,
   primaryKey,
   text,
@@ -62,8 +61,9 @@ function derivedColumns(): DerivedColumnBuilders {
  * migration: drizzle-kit cannot express PARTITION BY, so the generated CREATE TABLE was
  * amended by hand), so old months can be archived as whole partitions.
  *
- * `canonical` holds the exact RFC 8785 bytes that were hashed; `statement` is the same
- * document as jsonb for querying only (jsonb reorders keys, it is never hashed).
+ * `canonical` holds the exact RFC 8785 bytes that were hashed, and is the only copy of the
+ * statement: a second one as jsonb (dropped in 0008) was never read, and carrying the
+ * statement twice halved the insert rate (docs/benchmarks.md, "Ingest").
  * Everything else is derived from the statement for filtering: those columns are the
  * catalogue's (DECISION_COLUMNS), so the table, the derivation and every read agree.
  */
@@ -74,7 +74,6 @@ export const decisions = pgTable(
     id: uuid("id").notNull(),
     recordedAt: timestamp("recorded_at", { withTimezone: true }).notNull(),
     canonical: text("canonical").notNull(),
-    statement: jsonb("statement").notNull(),
     writer: text("writer").notNull(),
     /**
      * HMAC (blind-index key) of the submitted statement without server fields, before its

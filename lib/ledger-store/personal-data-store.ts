@@ -1,7 +1,7 @@
 import "server-only";
 import { randomUUID } from "node:crypto";
-import { and, inArray, isNull, sql } from "drizzle-orm";
-import { executeSql, type Db } from "../../db/client";
+import { and, inArray, isNull } from "drizzle-orm";
+import type { Db } from "../../db/client";
 import { personalDataKeys, personalDataLookups, personalDataOpenings } from "../../db/schema";
 import { concatBytes, utf8Encode } from "../ledger/bytes";
 import { canonicalBytes } from "../ledger/jcs";
@@ -14,6 +14,7 @@ import { encryptOpening } from "../privacy/opening-encryption";
 import type { PersonalDataKeys } from "../privacy/personal-data-keys";
 import { contentWithoutServerFields } from "../ledger/xapi/server-fields";
 import { isUuid } from "../ledger/xapi/syntax";
+import { insertRowsAsJson } from "./insert-json-rows";
 
 /**
  * Where the openings of committed statements go (docs/privacy.md): sealed under the data key
@@ -102,36 +103,12 @@ export async function sealOpenings(tx: Db, keys: PersonalDataKeys, records: Reco
         }
       }
     }
-    await insertOpenings(tx, openings);
-    await insertLookups(tx, [...lookups.values()]);
+    // A record brings about four openings and as many lookups: one JSON parameter per
+    // chunk, since binding them value by value cost more than sealing them.
+    await insertRowsAsJson(tx, personalDataOpenings, openings, 5000);
+    await insertRowsAsJson(tx, personalDataLookups, [...lookups.values()], 10000);
   } finally {
     for (const key of dataKeys.values()) wipeDataKey(key.dataKey);
-  }
-}
-
-// One JSON parameter per insert instead of one bind parameter per value: a record brings
-// about four openings and as many lookups, and binding them value by value cost more than
-// sealing them. jsonb_to_recordset types every column as the table does.
-async function insertOpenings(tx: Db, rows: (typeof personalDataOpenings.$inferInsert)[]): Promise<void> {
-  for (let i = 0; i < rows.length; i += 5000) {
-    const json = JSON.stringify(rows.slice(i, i + 5000).map((r) => ({ ...r, recordedAt: r.recordedAt.toISOString() })));
-    await executeSql(
-      tx,
-      sql`insert into personal_data_openings (ref, record_id, seq, pointer, kind, key_id, sealed, recorded_at)
-          select "ref", "recordId", "seq", "pointer", "kind", "keyId", "sealed", "recordedAt"
-          from jsonb_to_recordset(${json}::jsonb) as r("ref" uuid, "recordId" uuid, "seq" bigint, "pointer" text, "kind" text, "keyId" uuid, "sealed" text, "recordedAt" timestamptz)`,
-    );
-  }
-}
-
-async function insertLookups(tx: Db, rows: (typeof personalDataLookups.$inferInsert)[]): Promise<void> {
-  for (let i = 0; i < rows.length; i += 10000) {
-    await executeSql(
-      tx,
-      sql`insert into personal_data_lookups (blind_index, record_id, seq, kind)
-          select "blindIndex", "recordId", "seq", "kind"
-          from jsonb_to_recordset(${JSON.stringify(rows.slice(i, i + 10000))}::jsonb) as r("blindIndex" text, "recordId" uuid, "seq" bigint, "kind" text)`,
-    );
   }
 }
 

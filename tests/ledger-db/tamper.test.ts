@@ -151,7 +151,7 @@ describe.each(DATABASE_KINDS)("tamper detection (%s)", (kind) => {
     const forgedId = randomUUID();
     await asSuperuser(t.db, [
       `insert into decisions select 360, '${forgedId}', recorded_at, occurred_at, replace(canonical, id::text, '${forgedId}'),
-         statement, writer, actor_type, actor_id, actor_name, ai_system, model_name, model_version, verb, entity_type, entity_id,
+         writer, actor_type, actor_id, actor_name, ai_system, model_name, model_version, verb, entity_type, entity_id,
          outcome, confidence, latency_ms, session_id, reviewer_id, reviewer_name, human_review, error_state, search_text
        from decisions where seq = 359`,
       `insert into log_entries (log_id, seq, entry_id, recorded_at, leaf_hash, chain_hash)
@@ -172,7 +172,7 @@ describe.each(DATABASE_KINDS)("tamper detection (%s)", (kind) => {
       `update decisions set seq = -seq - 1 where seq >= 120`,
       `update decisions set seq = -seq where seq < 0`,
       `insert into decisions select 120, '${forgedId}', recorded_at, occurred_at, replace(canonical, id::text, '${forgedId}'),
-         statement, writer, actor_type, actor_id, actor_name, ai_system, model_name, model_version, verb, entity_type, entity_id,
+         writer, actor_type, actor_id, actor_name, ai_system, model_name, model_version, verb, entity_type, entity_id,
          outcome, confidence, latency_ms, session_id, reviewer_id, reviewer_name, human_review, error_state, search_text
        from decisions where seq = 119`,
       // A careful forger even chains it correctly onto seq 119.
@@ -190,7 +190,7 @@ describe.each(DATABASE_KINDS)("tamper detection (%s)", (kind) => {
     const dupId = randomUUID();
     await asSuperuser(t.db, [
       `insert into decisions select seq, '${dupId}', recorded_at + interval '1 second', occurred_at, canonical,
-         statement, writer, actor_type, actor_id, actor_name, ai_system, model_name, model_version, verb, entity_type, entity_id,
+         writer, actor_type, actor_id, actor_name, ai_system, model_name, model_version, verb, entity_type, entity_id,
          outcome, confidence, latency_ms, session_id, reviewer_id, reviewer_name, human_review, error_state, search_text
        from decisions where seq = 50`,
     ]);
@@ -203,7 +203,7 @@ describe.each(DATABASE_KINDS)("tamper detection (%s)", (kind) => {
     const a = await entryAt(t.db, 60);
     const b = await entryAt(t.db, 90);
     await asSuperuser(t.db, [
-      `update decisions d set canonical = o.canonical, statement = o.statement
+      `update decisions d set canonical = o.canonical
        from decisions o where (d.seq = 60 and o.seq = 90) or (d.seq = 90 and o.seq = 60)`,
     ]);
     const r = await verify();

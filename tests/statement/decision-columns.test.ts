@@ -7,7 +7,7 @@ import { DECISION_COLUMN_ENTRIES, DECISION_COLUMNS, type DecisionColumnType } fr
 import { deriveDecisionColumns, type DecisionColumns } from "@/lib/ledger/xapi/derived-columns";
 
 /** The table's columns that are the stored record itself, not derived from it. */
-const RECORD_COLUMNS = ["seq", "id", "recordedAt", "canonical", "statement", "writer", "contentDigest"];
+const RECORD_COLUMNS = ["seq", "id", "recordedAt", "canonical", "writer", "contentDigest"];
 
 const SQL_TYPES: Record<DecisionColumnType, string> = {
   text: "text",
@@ -68,7 +68,7 @@ describe("the decision column catalogue (lib/ledger/xapi/decision-columns.ts)", 
     }
     expectTypeOf<DecisionColumns>().toEqualTypeOf<Derived>();
     // The table's search_text accepts null (derivation always yields text); the record columns are the table's own.
-    type Row = { seq: number; id: string; recordedAt: Date; canonical: string; statement: unknown; writer: string; contentDigest: Uint8Array | null } & Omit<Derived, "searchText"> & {
+    type Row = { seq: number; id: string; recordedAt: Date; canonical: string; writer: string; contentDigest: Uint8Array | null } & Omit<Derived, "searchText"> & {
       searchText: string | null;
     };
     expectTypeOf<InferSelectModel<typeof decisions>>().toEqualTypeOf<{ [K in keyof Row]: Row[K] }>();

@@ -10,6 +10,7 @@ import { prepareStatement } from "../../lib/ledger/xapi/server-fields";
 import type { XapiStatement } from "../../lib/ledger/xapi/types";
 import { validateStatement } from "../../lib/ledger/xapi/validate";
 import { authorityOf, type Writer } from "../../lib/ledger-store/append-decisions";
+import { insertRowsAsJson } from "../../lib/ledger-store/insert-json-rows";
 import { extendLog, insertLogEntries, lockLog, readLogHead } from "../../lib/ledger-store/log-append";
 
 export interface LegacyAppendedDecision {
@@ -26,7 +27,7 @@ export interface LegacyAppendResult {
 /**
  * Writes decisions exactly as the release before "privacy by construction" did (personal
  * data format 0): the prepared statement itself is canonicalised and hashed, so its personal
- * values are plaintext in `canonical`, `statement` and the derived columns; no openings, no
+ * values are plaintext in `canonical` and the derived columns; no openings, no
  * lookups, `content_digest` null. It stands in for a ledger written before the change, so the
  * new code can be checked against real old records (and the benchmark has its baseline).
  *
@@ -55,12 +56,11 @@ export async function appendLegacyDecisions(
       id: p.id,
       recordedAt: now,
       canonical: p.canonical,
-      statement: p.statement,
       writer: writer.name,
       contentDigest: null,
       ...deriveDecisionColumns(p.statement),
     }));
-    for (let i = 0; i < rows.length; i += 500) await tx.insert(decisions).values(rows.slice(i, i + 500));
+    await insertRowsAsJson(tx, decisions, rows);
     return {
       records: prepared.map((p, i) => ({ id: p.id, seq: appended[i]!.seq, leafHash: toHex(p.leafHash) })),
       treeSize: newHead.size,
