@@ -5,6 +5,7 @@ import { readDetectionSettings } from "./detection-settings";
 import { LedgerInputError } from "./errors";
 import { GroupCommitQueue } from "./group-commit";
 import { prepareBatch, type Writer } from "./prepare-decisions";
+import { sealRecords, wipeSealed } from "./seal-openings";
 import { sequenceBatches, type AppendResult, type PendingBatch } from "./sequence-decisions";
 
 export { authorityOf, WRITER_HOME_PAGE, type Writer } from "./prepare-decisions";
@@ -18,8 +19,8 @@ export const MAX_BATCH = 1000;
  * that exists with different content refuses it too (409). A retried id with identical
  * content returns the stored record. Safe under concurrent writers (see lockLog).
  *
- * The expensive work (validation, commitments, canonical form, leaf hashes) runs here,
- * outside the log's lock; the batch then joins the log's group commit (sequencerFor), so
+ * The expensive work (validation, commitments, canonical form, leaf hashes, sealing the
+ * openings) runs here, outside the log's lock; the batch then joins the log's group commit (sequencerFor), so
  * concurrent batches share one sequencing transaction. The promise resolves after that
  * transaction committed: nothing is acknowledged before it is durable.
  *
@@ -33,11 +34,22 @@ export async function appendDecisions(
   writer: Writer,
   now: Date = new Date(),
 ): Promise<AppendResult> {
+  const batch = await prepareAppend(db, keys, inputs, writer, now);
+  try {
+    return await sequencerFor(db).submit(batch);
+  } finally {
+    wipeSealed(batch.sealed);
+  }
+}
+
+/** Everything of an append that needs no lock; the caller wipes the result's keys (wipeSealed). */
+export async function prepareAppend(db: Db, keys: PersonalDataKeys, inputs: unknown[], writer: Writer, now: Date): Promise<PendingBatch> {
   if (inputs.length === 0) throw new LedgerInputError([{ index: 0, pointer: "", message: "the batch is empty" }]);
   if (inputs.length > MAX_BATCH)
     throw new LedgerInputError([{ index: MAX_BATCH, pointer: "", message: `at most ${MAX_BATCH} statements per request` }]);
   const prepared = prepareBatch(inputs, writer, now, keys, await readDetectionSettings(db));
-  return sequencerFor(db).submit({ prepared, writer, now, keys });
+  const sealed = await sealRecords(db, keys, prepared.map((p) => ({ recordId: p.id, recordedAt: now, committed: p.committed })), now);
+  return { prepared, sealed, writer, now, keys };
 }
 
 /** Statements per sequencing transaction at most: a few full batches. */

@@ -1,34 +1,14 @@
 import "server-only";
-import { randomUUID } from "node:crypto";
-import { and, inArray, isNull } from "drizzle-orm";
-import type { Db } from "../../db/client";
-import { personalDataKeys, personalDataLookups, personalDataOpenings } from "../../db/schema";
+
+/** The keyed digests and blind indexes of the personal-data store (docs/privacy.md); sealing is seal-openings.ts. */
 import { concatBytes, utf8Encode } from "../ledger/bytes";
 import { canonicalBytes } from "../ledger/jcs";
-import type { CommittedStatement, DataSubject } from "../ledger/xapi/commit-statement";
+import type { DataSubject } from "../ledger/xapi/commit-statement";
 import type { XapiStatement } from "../ledger/xapi/types";
 import { blindIndex } from "../privacy/blind-index";
-import { createSubjectDataKey, openSubjectDataKey, wipeDataKey } from "../privacy/data-keys";
-import { parseWrappedDataKey, serializeWrappedDataKey } from "../privacy/key-encryption-key";
-import { encryptOpening } from "../privacy/opening-encryption";
 import type { PersonalDataKeys } from "../privacy/personal-data-keys";
 import { contentWithoutServerFields } from "../ledger/xapi/server-fields";
 import { isUuid } from "../ledger/xapi/syntax";
-import { insertRowsAsJson } from "./insert-json-rows";
-
-/**
- * Where the openings of committed statements go (docs/privacy.md): sealed under the data key
- * of the record's subject, in the same transaction as the records, so a record is never
- * stored without what opens it, and nothing is stored for a record that was refused.
- */
-
-/** A committed record about to be inserted. */
-export interface RecordToSeal {
-  recordId: string;
-  seq: number;
-  recordedAt: Date;
-  committed: CommittedStatement;
-}
 
 const CONTENT_DIGEST_PREFIX = concatBytes(utf8Encode("decision-ledger/content-digest/v1"), new Uint8Array([0x00]));
 
@@ -46,74 +26,8 @@ export function subjectIndexOf(keys: PersonalDataKeys, subject: DataSubject | nu
   return subject ? blindIndex(keys.indexKey, subject.kind, subject.id) : blindIndex(keys.indexKey, "entity-id", `record:${recordId}`);
 }
 
-interface SubjectKey {
-  id: string;
-  dataKey: Uint8Array;
-}
-
-/** The active data key of each subject, creating (and storing) the missing ones. */
-async function activeDataKeys(tx: Db, keys: PersonalDataKeys, subjectIndexes: string[], now: Date): Promise<Map<string, SubjectKey>> {
-  const found = new Map<string, SubjectKey>();
-  const rows = await tx
-    .select({ id: personalDataKeys.id, subjectIndex: personalDataKeys.subjectIndex, wrappedKey: personalDataKeys.wrappedKey })
-    .from(personalDataKeys)
-    .where(and(inArray(personalDataKeys.subjectIndex, subjectIndexes), isNull(personalDataKeys.erasedAt)));
-  for (const r of rows) {
-    const dataKey = await openSubjectDataKey(keys.kek, { subjectId: r.subjectIndex, status: "active", wrapped: parseWrappedDataKey(r.wrappedKey!) });
-    found.set(r.subjectIndex, { id: r.id, dataKey });
-  }
-  const created: (typeof personalDataKeys.$inferInsert)[] = [];
-  for (const subjectIndex of subjectIndexes) {
-    if (found.has(subjectIndex)) continue;
-    const { record, dataKey } = await createSubjectDataKey(keys.kek, subjectIndex);
-    const id = randomUUID();
-    found.set(subjectIndex, { id, dataKey });
-    created.push({ id, subjectIndex, wrappedKey: serializeWrappedDataKey(record.wrapped), createdAt: now });
-  }
-  for (let i = 0; i < created.length; i += 1000) await tx.insert(personalDataKeys).values(created.slice(i, i + 1000));
-  return found;
-}
-
-/**
- * Seals every opening of `records` and stores their blind-index lookups. Runs inside the
- * append's transaction, under the log lock, so two writers never create two active keys for
- * one subject (the unique index would refuse the second anyway).
- */
-export async function sealOpenings(tx: Db, keys: PersonalDataKeys, records: RecordToSeal[], now: Date): Promise<void> {
-  const withValues = records.filter((r) => r.committed.values.length > 0);
-  if (withValues.length === 0) return;
-  const subjectOf = new Map(withValues.map((r) => [r.recordId, subjectIndexOf(keys, r.committed.subject, r.recordId)]));
-  const dataKeys = await activeDataKeys(tx, keys, [...new Set(subjectOf.values())], now);
-  try {
-    const openings: (typeof personalDataOpenings.$inferInsert)[] = [];
-    const lookups = new Map<string, typeof personalDataLookups.$inferInsert>();
-    const addLookup = (recordId: string, seq: number, kind: string, index: string) => {
-      if (!lookups.has(`${index}|${recordId}`)) lookups.set(`${index}|${recordId}`, { blindIndex: index, recordId, seq, kind });
-    };
-    for (const r of withValues) {
-      const subjectIndex = subjectOf.get(r.recordId)!;
-      const key = dataKeys.get(subjectIndex)!;
-      if (r.committed.subject) addLookup(r.recordId, r.seq, r.committed.subject.kind, subjectIndex);
-      for (const v of r.committed.values) {
-        const sealed = encryptOpening(key.dataKey, v.opening, { ref: v.ref, recordId: r.recordId, pointer: v.pointer });
-        openings.push({ ref: v.ref, recordId: r.recordId, seq: r.seq, pointer: v.pointer, kind: v.kind, keyId: key.id, sealed, recordedAt: r.recordedAt });
-        for (const term of v.lookups) {
-          const index = lookupIndexOrNull(keys, term.kind, term.value);
-          if (index !== null) addLookup(r.recordId, r.seq, term.kind, index);
-        }
-      }
-    }
-    // A record brings about four openings and as many lookups: one JSON parameter per
-    // chunk, since binding them value by value cost more than sealing them.
-    await insertRowsAsJson(tx, personalDataOpenings, openings, 5000);
-    await insertRowsAsJson(tx, personalDataLookups, [...lookups.values()], 10000);
-  } finally {
-    for (const key of dataKeys.values()) wipeDataKey(key.dataKey);
-  }
-}
-
 /** Null when nothing is left to index once normalised (a phone number of punctuation only). */
-function lookupIndexOrNull(keys: PersonalDataKeys, kind: Parameters<typeof blindIndex>[1], value: string): string | null {
+export function lookupIndexOrNull(keys: PersonalDataKeys, kind: Parameters<typeof blindIndex>[1], value: string): string | null {
   try {
     return blindIndex(keys.indexKey, kind, value);
   } catch (error) {

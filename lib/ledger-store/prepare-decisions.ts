@@ -5,7 +5,7 @@ import { utf8Encode, type Hash } from "../ledger/bytes";
 import { canonicalize } from "../ledger/jcs";
 import type { PersonalDataDetectionConfig } from "../ledger/personal-data-detection/detection-config";
 import { commitStatement, reservedFormErrors, type CommittedStatement } from "../ledger/xapi/commit-statement";
-import { aiSystemNameOf } from "../ledger/xapi/derived-columns";
+import { aiSystemNameOf, deriveDecisionColumns, type DecisionColumns } from "../ledger/xapi/derived-columns";
 import { prepareStatement } from "../ledger/xapi/server-fields";
 import { contextExtension } from "../ledger/xapi/read-statement";
 import type { XapiAgent, XapiStatement } from "../ledger/xapi/types";
@@ -44,6 +44,8 @@ export interface PreparedDecision {
   committed: CommittedStatement;
   canonical: string;
   leafHash: Hash;
+  /** The explorer's columns, derived from the committed statement. */
+  columns: DecisionColumns;
 }
 
 /**
@@ -101,6 +103,7 @@ export function prepareBatch(
       committed,
       canonical,
       leafHash: nodeHasher.hashLeaf(utf8Encode(canonical)),
+      columns: deriveDecisionColumns(committed.statement),
     });
   });
   if (errors.length > 0) throw new LedgerInputError(errors);

@@ -6,7 +6,6 @@ import { bigintColumn, byteaColumn } from "../../db/rows/columns";
 import { decisions } from "../../db/schema";
 import { bytesEqual, toHex } from "../ledger/bytes";
 import { canonicalize } from "../ledger/jcs";
-import { deriveDecisionColumns } from "../ledger/xapi/derived-columns";
 import { contentWithoutServerFields } from "../ledger/xapi/server-fields";
 import type { XapiStatement } from "../ledger/xapi/types";
 import type { PersonalDataKeys } from "../privacy/personal-data-keys";
@@ -14,7 +13,7 @@ import { LedgerConflictError, type ItemError } from "./errors";
 import type { ItemOutcome } from "./group-commit";
 import { insertRowsAsJson } from "./insert-json-rows";
 import { extendLog, insertLogEntries, lockLog, readLogHead } from "./log-append";
-import { sealOpenings } from "./personal-data-store";
+import { storeSealed, type SealedBatch } from "./seal-openings";
 import type { PreparedDecision, Writer } from "./prepare-decisions";
 
 /**
@@ -41,6 +40,8 @@ export interface AppendResult {
 /** A validated, hashed batch waiting for its place in the log. */
 export interface PendingBatch {
   prepared: PreparedDecision[];
+  /** The openings of its statements, sealed while it was prepared (seal-openings.ts). */
+  sealed: SealedBatch;
   writer: Writer;
   now: Date;
   keys: PersonalDataKeys;
@@ -75,16 +76,12 @@ export async function sequenceBatches(db: Db, batches: PendingBatch[]): Promise<
       canonical: f.p.canonical,
       writer: f.batch.writer.name,
       contentDigest: f.p.contentDigest,
-      ...deriveDecisionColumns(f.p.committed.statement),
+      ...f.p.columns,
     }));
     await insertRowsAsJson(tx, decisions, rows);
-    await sealOpenings(
-      tx,
-      batches[0]!.keys,
-      fresh.map((f, i) => ({ recordId: f.p.id, seq: appended[i]!.seq, recordedAt: f.batch.now, committed: f.p.committed })),
-      batches[batches.length - 1]!.now,
-    );
     const placed = new Map(appended.map((a) => [a.entryId, { seq: a.seq, leafHash: toHex(a.leafHash) }]));
+    const toSeal = plans.flatMap((plan, i) => (plan.ok ? [freshPart(batches[i]!.sealed, plan.fresh)] : []));
+    await storeSealed(tx, batches[0]!.keys, toSeal, new Map(appended.map((a) => [a.entryId, a.seq])));
     return plans.map((plan) => outcomeOf(plan, placed, newHead.size));
   });
 }
@@ -128,6 +125,12 @@ function planBatches(batches: PendingBatch[], existing: Map<string, ExistingDeci
     for (const f of fresh) freshInGroup.set(f.p.id, f.p);
     return { ok: true as const, prepared: batch.prepared, fresh, stored };
   });
+}
+
+/** The part of a sealed batch that is stored: its new records (not its retries). */
+function freshPart(sealed: SealedBatch, fresh: FreshDecision[]): SealedBatch {
+  const ids = new Set(fresh.map((f) => f.p.id));
+  return { records: sealed.records.filter((r) => ids.has(r.recordId)), keys: sealed.keys };
 }
 
 /** A plan's records once the group's new statements have their sequence numbers. */

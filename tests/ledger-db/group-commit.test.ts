@@ -3,10 +3,8 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { z } from "zod";
 import { queryRows, type Db } from "@/db/client";
 import { bigintColumn } from "@/db/rows/columns";
-import { appendDecisions } from "@/lib/ledger-store/append-decisions";
-import { readDetectionSettings } from "@/lib/ledger-store/detection-settings";
+import { appendDecisions, prepareAppend } from "@/lib/ledger-store/append-decisions";
 import { LedgerConflictError } from "@/lib/ledger-store/errors";
-import { prepareBatch } from "@/lib/ledger-store/prepare-decisions";
 import { sequenceBatches, type PendingBatch } from "@/lib/ledger-store/sequence-decisions";
 import { verifyLog } from "@/lib/ledger-store/verify/verify-database";
 import type { XapiStatement } from "@/lib/ledger/xapi/types";
@@ -17,8 +15,8 @@ import { checkpoint, newKeys, statements, tempCheckpointStore, type LedgerKeys, 
 const WRITER = { name: "group-commit-writer" };
 const NOW = new Date("2026-03-15T12:00:00Z");
 
-async function pending(db: Db, inputs: XapiStatement[], now = NOW): Promise<PendingBatch> {
-  return { prepared: prepareBatch(structuredClone(inputs), WRITER, now, TEST_KEYS, await readDetectionSettings(db)), writer: WRITER, now, keys: TEST_KEYS };
+function pending(db: Db, inputs: XapiStatement[], now = NOW): Promise<PendingBatch> {
+  return prepareAppend(db, TEST_KEYS, structuredClone(inputs), WRITER, now);
 }
 
 async function storedCount(db: Db): Promise<number> {
