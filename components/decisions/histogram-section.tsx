@@ -8,7 +8,7 @@ import { DecisionHistogram } from "./decision-histogram";
  * checked the permission and logged the search) and hands them to the chart.
  */
 export async function HistogramSection({ filters, now }: { filters: DecisionFilters; now: Date }) {
-  const { db } = await getRuntime();
+  const { readDb: db } = await getRuntime();
   const histogram = await histogramDecisions(db, filters, now);
   if (!histogram) return null;
   return <DecisionHistogram histogram={histogram} />;

@@ -8,7 +8,7 @@ import { getRuntime } from "@/lib/server/runtime";
  * the rows should not wait for it.
  */
 export async function ResultCount({ filters }: { filters: DecisionFilters }) {
-  const { db } = await getRuntime();
+  const { readDb: db } = await getRuntime();
   const count = await countDecisions(db, filters);
   const n = count.count.toLocaleString("en-GB");
   return (

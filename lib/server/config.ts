@@ -23,6 +23,9 @@ export const configSchema = z
     DATABASE_URL: optionalString.refine((v) => v === undefined || /^postgres(ql)?:\/\//.test(v), {
       message: "must be a postgres:// or postgresql:// URL (leave unset for the embedded database)",
     }),
+    DATABASE_REPLICA_URL: optionalString.refine((v) => v === undefined || /^postgres(ql)?:\/\//.test(v), {
+      message: "must be a postgres:// or postgresql:// URL of a streaming replica of DATABASE_URL",
+    }),
     DATA_DIR: z.string().default("./data"),
     AUTO_MIGRATE: booleanFlag(true),
     LEDGER_ORIGIN: z
@@ -54,6 +57,9 @@ export const configSchema = z
     INGEST_RATE_LIMIT_BURST: z.coerce.number().int("must be a whole number of requests").min(0, "must be 0 (off) or more").default(500),
   })
   .superRefine((c, ctx) => {
+    if (c.DATABASE_REPLICA_URL && !c.DATABASE_URL) {
+      ctx.addIssue({ code: "custom", path: ["DATABASE_REPLICA_URL"], message: "needs DATABASE_URL: a replica is of a Postgres server, not of the embedded database" });
+    }
     const oidc = [c.OIDC_ISSUER, c.OIDC_CLIENT_ID, c.OIDC_CLIENT_SECRET];
     if (oidc.some(Boolean) && !oidc.every(Boolean)) {
       ctx.addIssue({ code: "custom", path: ["OIDC_ISSUER"], message: "OIDC_ISSUER, OIDC_CLIENT_ID and OIDC_CLIENT_SECRET must be set together" });
@@ -64,6 +70,8 @@ export type ServerConfig = z.infer<typeof configSchema>;
 
 export const CONFIG_DOCS: Record<keyof z.input<typeof configSchema>, string> = {
   DATABASE_URL: "Postgres server URL. Unset: the embedded PGlite database in DATA_DIR/pglite.",
+  DATABASE_REPLICA_URL:
+    "Optional streaming replica of DATABASE_URL (hot standby). The explorer's lists, counts, histograms and filter options read from it; everything else, every write and the access log use DATABASE_URL (docs/architecture.md, \"Read replicas\").",
   DATA_DIR: "Directory for the embedded database, generated keys and the default checkpoint store. Default ./data.",
   AUTO_MIGRATE: "Apply pending migrations at start (default true). Set false when the runtime role may not run DDL; then run `decision-ledger migrate` as the owner.",
   LEDGER_ORIGIN: "Checkpoint origin prefix and signing key name, e.g. ledger.example.com. Logs are <origin>/decisions and <origin>/access.",

@@ -17,6 +17,12 @@ import type { ServerConfig } from "./config";
 export interface Runtime extends CheckpointingDeployment {
   config: ServerConfig;
   database: Database;
+  /**
+   * Where the explorer's lists, counts, histograms and filter options are read: the streaming
+   * replica of DATABASE_REPLICA_URL, else the primary. Never for writes, the access log, a
+   * decision's own page or anything verified: a replica may lag the primary by a moment.
+   */
+  readDb: Database["db"];
   /** C2SP verifier key (public), published at /api/v1/verifier-key. */
   verifierKey: string;
   /** The key-encryption and blind-index keys of personal data (lib/server/personal-data-keys.ts). */

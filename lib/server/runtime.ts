@@ -22,6 +22,7 @@ async function startRuntime(): Promise<Runtime> {
   } else if (!(await isMigrated(database.db))) {
     throw new NotMigratedError(database.location);
   }
+  const replica = config.DATABASE_REPLICA_URL ? await openDatabase({ url: config.DATABASE_REPLICA_URL }) : null;
   const warn = (text: string) => console.warn(`[decision-ledger] ${text}`);
   const { signer, verifierKey } = await loadOrCreateSigner(config, warn);
   const personalDataKeys = loadOrCreatePersonalDataKeys(config, warn);
@@ -29,6 +30,7 @@ async function startRuntime(): Promise<Runtime> {
     config,
     database,
     db: database.db,
+    readDb: replica?.db ?? database.db,
     origin: config.LEDGER_ORIGIN,
     signer,
     verifierKey,

@@ -34,6 +34,7 @@ async function makeRuntime(database: TestDatabase, dataDir: string): Promise<Run
     config: loadConfig({ DATA_DIR: dataDir, LEDGER_ORIGIN: "demo.test", DEMO: "true" }),
     database,
     db: database.db,
+    readDb: database.db,
     origin: "demo.test",
     signer: { signerKey },
     verifierKey,

@@ -54,6 +54,7 @@ describe.each(DATABASE_KINDS)("integrity jobs (%s)", (kind) => {
       config: loadConfig({ DATA_DIR: ledger.tmp, VERIFY_INTERVAL_SECONDS: "0", CHECKPOINT_INTERVAL_SECONDS: "0" }),
       database,
       db: database.db,
+      readDb: database.db,
       origin: deps.origin,
       personalDataKeys: TEST_KEYS,
       signer: deps.signer,

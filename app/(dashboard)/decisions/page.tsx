@@ -32,7 +32,7 @@ export default async function DecisionsPage({ searchParams }: { searchParams: Pr
   const params = await loadDecisionsSearchParams(searchParams);
   const now = new Date();
   const query = resolveDecisionQuery(params, now);
-  const { db, personalDataKeys } = await getRuntime();
+  const { db, readDb, personalDataKeys } = await getRuntime();
   const person = applyPersonFilter(personalDataKeys, user.role, query.filters, query.personalIdentifier);
   const filters = person.status === "applied" ? person.filters : query.filters;
   const notices = person.status === "refused" ? [...query.notices, person.notice] : query.notices;
@@ -55,8 +55,8 @@ export default async function DecisionsPage({ searchParams }: { searchParams: Pr
   // Independent reads: on Postgres they run on separate pooled connections. The count and
   // the histogram stream in afterwards (Suspense), so they never hold up the rows.
   const [page, options] = await Promise.all([
-    listDecisions(db, { filters, sort: query.sort, cursor: query.cursor, limit: query.limit }),
-    listDecisionFilterOptions(db),
+    listDecisions(readDb, { filters, sort: query.sort, cursor: query.cursor, limit: query.limit }),
+    listDecisionFilterOptions(readDb),
   ]);
   const canReveal = roleHas(user.role, "decisions.reveal_personal_data");
   const canSearchPerson = roleHas(user.role, "personal_data.search");
