@@ -8,9 +8,14 @@
  *   - baseline: merely reading the same records (canonical bytes + leaf hash) in the same
  *     batches, nothing else;
  *   - export: writing the evidence bundle (records, proofs, report, manifest, receipt);
- *   - verify: the offline verifier on the bundle (node hash, as the CLI runs it).
- * Each measurement runs in its own child process, so its peak memory (RSS, sampled every
- * 20 ms) is its own. The database is dropped at the end.
+ *   - verify: `decision-ledger verify <bundle> --key … --json`, the CLI's own entry (cli/main.ts)
+ *     in a child that loads nothing else (support/evidence-verify-child.ts), reading the bundle
+ *     from disk as a user runs it.
+ * Each measurement runs in its own child process with Node's default heap (except the row
+ * that says otherwise), so its peak memory is its own: RSS sampled every 20 ms, and the
+ * kernel's high-water mark (process.resourceUsage().maxRSS), which also counts the process's
+ * start and module loading. Two children that only load the modules give that fixed part.
+ * The database is dropped at the end.
  *
  *   npm run bench:evidence                 # 10,000 and 100,000
  *   BENCH_EVIDENCE_SIZES=10000 npm run bench:evidence
@@ -25,11 +30,9 @@ import { sql } from "drizzle-orm";
 import { z } from "zod";
 import { executeSql, migrateDatabase, openDatabase, queryRows, type Db } from "../db/client";
 import { byteaColumn } from "../db/rows/columns";
-import { nodeHasher } from "../lib/hash/node-sha256";
 import { generateDemoStatements } from "../lib/demo/generate-demo-statements";
 import { toStoredFilters, type ExportSelection } from "../lib/evidence/selection";
 import { noDecisionFilters } from "../lib/filters/decision-filters";
-import { verifyBundle } from "../lib/evidence/verify-bundle";
 import { toHex } from "../lib/ledger/bytes";
 import { generateSignerKey } from "../lib/ledger/signed-note";
 import { appendDecisions } from "../lib/ledger-store/append-decisions";
@@ -37,6 +40,7 @@ import { DirectoryCheckpointStore } from "../lib/ledger-store/checkpoint-store";
 import { createCheckpoint, originOf } from "../lib/ledger-store/create-checkpoint";
 import { loadPersonalDataKeys } from "../lib/privacy/personal-data-keys";
 import { writeEvidenceExport } from "../lib/services/evidence";
+import { measured, type ChildResult } from "./support/evidence-measure";
 
 /** PERSONAL_DATA_KEK and PERSONAL_DATA_INDEX_KEY in hex, as a deployment's environment holds them. */
 type PersonalDataKeyEnv = Record<"PERSONAL_DATA_KEK" | "PERSONAL_DATA_INDEX_KEY", string>;
@@ -48,34 +52,6 @@ const SELF = fileURLToPath(import.meta.url);
 // Child processes run server modules outside Next.js, as the CLI does (bin/server-conditions.mjs).
 const SERVER_CONDITIONS = new URL("../bin/register-server-conditions.mjs", import.meta.url).href;
 const CAPPED_HEAP_MB = 96;
-
-interface ChildResult {
-  ms: number;
-  peakRssMb: number;
-  /** Peak of V8's used heap plus ArrayBuffers: what is live, as opposed to what the process holds. */
-  peakHeapMb: number;
-  records: number;
-  bytes?: number;
-  ok?: boolean;
-}
-
-/** Samples RSS every 20 ms while `fn` runs; returns the time and the peak. */
-async function measured(fn: () => Promise<{ records: number; bytes?: number; ok?: boolean }>): Promise<ChildResult> {
-  let peak = process.memoryUsage().rss;
-  let heap = 0;
-  const sample = () => {
-    const m = process.memoryUsage();
-    peak = Math.max(peak, m.rss);
-    heap = Math.max(heap, m.heapUsed + m.arrayBuffers);
-  };
-  const timer = setInterval(sample, 20);
-  const t0 = performance.now();
-  const r = await fn();
-  const ms = performance.now() - t0;
-  clearInterval(timer);
-  sample();
-  return { ms, peakRssMb: peak / 1024 / 1024, peakHeapMb: heap / 1024 / 1024, ...r };
-}
 
 async function selectionSeqs(db: Db, sel: ExportSelection): Promise<number[]> {
   const { listSelectedDecisionSeqs } = await import("../db/queries/evidence-exports");
@@ -89,7 +65,7 @@ async function selectionSeqs(db: Db, sel: ExportSelection): Promise<number[]> {
 
 async function child(): Promise<void> {
   const job = JSON.parse(readFileSync(process.env.BENCH_EVIDENCE_JOB!, "utf8")) as {
-    kind: "baseline" | "export" | "verify";
+    kind: "modules" | "baseline" | "export";
     url: string;
     selection: ExportSelection;
     out: string;
@@ -99,13 +75,9 @@ async function child(): Promise<void> {
     personalDataKeys: PersonalDataKeyEnv;
   };
   let result: ChildResult;
-  if (job.kind === "verify") {
-    result = await measured(async () => {
-      const zip = new Uint8Array(readFileSync(job.out));
-      const v = await verifyBundle(zip, { trustedKey: job.verifierKey, hasher: nodeHasher });
-      if (!v.ok) throw new Error(`the bundle did not verify: ${JSON.stringify(v.failures.slice(0, 3))}`);
-      return { records: v.recordsChecked, ok: v.ok };
-    });
+  if (job.kind === "modules") {
+    // What the export child loads (this file's imports) before it starts: the fixed part of its peak.
+    result = await measured(async () => ({ records: 0 }));
   } else {
     const database = await openDatabase({ url: job.url });
     try {
@@ -156,11 +128,15 @@ async function child(): Promise<void> {
   process.stdout.write(`BENCH_RESULT ${JSON.stringify(result)}\n`);
 }
 
+/** The verify child: a process that loads only what `decision-ledger verify` loads. */
+const VERIFY_CHILD = fileURLToPath(new URL("./support/evidence-verify-child.ts", import.meta.url));
+
 function runChild(job: Record<string, unknown>, dir: string, nodeArgs: string[] = []): ChildResult {
   // The job (with up to 10,000 ids) goes through a file: too large for an environment variable.
   const jobFile = path.join(dir, `job-${String(job.kind)}.json`);
   writeFileSync(jobFile, JSON.stringify(job));
-  const r = spawnSync(process.execPath, [...nodeArgs, "--import", SERVER_CONDITIONS, "--import", "tsx", SELF], {
+  const script = job.kind === "verify" ? VERIFY_CHILD : SELF;
+  const r = spawnSync(process.execPath, [...nodeArgs, "--import", SERVER_CONDITIONS, "--import", "tsx", script], {
     env: { ...process.env, BENCH_EVIDENCE_CHILD: "1", BENCH_EVIDENCE_JOB: jobFile },
     encoding: "utf8",
     maxBuffer: 64 * 1024 * 1024,
@@ -229,6 +205,9 @@ async function parent(): Promise<void> {
     await database.close();
 
     const rows: { size: number; what: string; r: ChildResult }[] = [];
+    process.stderr.write("modules…\n");
+    const modules = runChild({ kind: "modules" }, tmp);
+    const cliModules = runChild({ kind: "verify", out: null }, tmp);
     for (const size of sizes) {
       // A sparse selection (every k-th record) below the full size, the whole ledger at it.
       const selection: ExportSelection =
@@ -252,8 +231,11 @@ async function parent(): Promise<void> {
 
     const fmt = (n: number, d = 0) => n.toLocaleString("en-US", { minimumFractionDigits: d, maximumFractionDigits: d });
     console.log(`\nEvidence bundles: ${cpus().length} CPU(s) (${cpus()[0]?.model ?? "?"}), ${fmt(totalmem() / 1024 ** 3, 1)} GB RAM, Node ${process.version}, Postgres at ${url.host}\n`);
-    console.log("| Records | Operation | Time | Records/s | vs. baseline | Peak RSS | Peak heap | Bundle size |");
-    console.log("|---:|---|---:|---:|---:|---:|---:|---:|");
+    console.log(
+      `Children that only load their modules: ${fmt(modules.maxRssMb)} MB max RSS for the export's, ${fmt(cliModules.maxRssMb)} MB for \`decision-ledger verify\`'s.\n`,
+    );
+    console.log("| Records | Operation | Time | Records/s | vs. baseline | Peak RSS (sampled) | Max RSS (kernel) | Peak heap | Bundle size |");
+    console.log("|---:|---|---:|---:|---:|---:|---:|---:|---:|");
     for (const { size, what, r } of rows) {
       const base = rows.find((x) => x.size === size && x.what === "baseline")!.r;
       console.log(
@@ -262,11 +244,11 @@ async function parent(): Promise<void> {
             baseline: "read records only (baseline)",
             export: "export bundle",
             "export-capped": `export bundle, --max-old-space-size=${CAPPED_HEAP_MB}`,
-            verify: "verify bundle (offline)",
+            verify: "verify bundle (offline, CLI)",
           }[what]
         } | ${fmt(r.ms / 1000, 2)} s | ${fmt(
           r.records / (r.ms / 1000),
-        )} | ${what === "baseline" ? "1.0×" : `${fmt(r.ms / base.ms, 1)}×`} | ${fmt(r.peakRssMb)} MB | ${fmt(r.peakHeapMb)} MB | ${what.startsWith("export") && r.bytes ? `${fmt(r.bytes / 1024 / 1024, 1)} MB` : ""} |`,
+        )} | ${what === "baseline" ? "1.0×" : `${fmt(r.ms / base.ms, 1)}×`} | ${fmt(r.peakRssMb)} MB | ${fmt(r.maxRssMb)} MB | ${fmt(r.peakHeapMb)} MB | ${what.startsWith("export") && r.bytes ? `${fmt(r.bytes / 1024 / 1024, 1)} MB` : ""} |`,
       );
     }
   } finally {

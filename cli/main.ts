@@ -18,21 +18,36 @@ function isCommand(value: unknown): value is CliCommand {
   return !!c && typeof c.name === "string" && typeof c.summary === "string" && typeof c.usage === "string" && typeof c.run === "function";
 }
 
-/** Every command in cli/commands/, sorted by name. A file that does not export a command is a bug: fail loudly. */
-export async function loadCommands(dir = COMMANDS_DIR): Promise<CliCommand[]> {
-  const files = readdirSync(dir)
+function commandFiles(dir: string): string[] {
+  return readdirSync(dir)
     .filter((f) => COMMAND_FILE.test(f) && !/\.(test|d)\.[mc]?[tj]s$/.test(f))
     .sort();
+}
+
+async function importCommand(dir: string, file: string): Promise<CliCommand> {
+  const mod = (await import(pathToFileURL(path.join(dir, file)).href)) as { default?: unknown };
+  const command = mod.default ?? mod;
+  if (!isCommand(command)) throw new Error(`cli/commands/${file} does not export a command ({ name, summary, usage, run }) as its default export`);
+  const expected = file.replace(/\.[^.]+$/, "");
+  if (command.name !== expected) throw new Error(`cli/commands/${file} defines command "${command.name}"; name the file ${command.name}.ts`);
+  return command;
+}
+
+/** Every command in cli/commands/, sorted by name. A file that does not export a command is a bug: fail loudly. */
+export async function loadCommands(dir = COMMANDS_DIR): Promise<CliCommand[]> {
   const commands: CliCommand[] = [];
-  for (const file of files) {
-    const mod = (await import(pathToFileURL(path.join(dir, file)).href)) as { default?: unknown };
-    const command = mod.default ?? mod;
-    if (!isCommand(command)) throw new Error(`cli/commands/${file} does not export a command ({ name, summary, usage, run }) as its default export`);
-    const expected = file.replace(/\.[^.]+$/, "");
-    if (command.name !== expected) throw new Error(`cli/commands/${file} defines command "${command.name}"; name the file ${command.name}.ts`);
-    commands.push(command);
-  }
+  for (const file of commandFiles(dir)) commands.push(await importCommand(dir, file));
   return commands;
+}
+
+/**
+ * Only the named command's file, or null when there is none: every command imports its own
+ * dependencies (the database driver, the app's services), ~55 MB for all of them, which the
+ * offline `verify` needs none of.
+ */
+async function loadCommand(name: string, dir = COMMANDS_DIR): Promise<CliCommand | null> {
+  const file = commandFiles(dir).find((f) => f.replace(/\.[^.]+$/, "") === name);
+  return file ? importCommand(dir, file) : null;
 }
 
 function version(): string {
@@ -66,14 +81,15 @@ function overview(commands: CliCommand[]): string {
 const KNOWN_FAILURES = new Set(["ConfigError", "DatabaseUnavailableError", "NotMigratedError", "ServiceInputError", "NoteError", "CheckpointRefusedError"]);
 
 export async function main(argv: string[], ctx: CliContext): Promise<number> {
+  const [name, ...rest] = argv;
   let commands: CliCommand[];
   try {
-    commands = await loadCommands();
+    const named = name && !name.startsWith("-") && name !== "help" ? await loadCommand(name) : null;
+    commands = named ? [named] : await loadCommands();
   } catch (error) {
     ctx.stderr.write(`decision-ledger: ${(error as Error).message}\n`);
     return EXIT.failed;
   }
-  const [name, ...rest] = argv;
   if (name === undefined || name === "help" || name === "--help" || name === "-h") {
     const topic = name === "help" ? rest[0] : undefined;
     const command = topic ? commands.find((c) => c.name === topic) : undefined;

@@ -1,4 +1,6 @@
+import { createHash } from "node:crypto";
 import { existsSync, readFileSync } from "node:fs";
+import { fileBundleSource, nodeInflateRaw } from "../../lib/evidence/file-bundle-source";
 import { formatVerification, verifyBundle } from "../../lib/evidence/verify-bundle";
 import { nodeHasher } from "../../lib/hash/node-sha256";
 import { CliError, defineCommand, EXIT, parseCommandArgs } from "../command";
@@ -29,11 +31,13 @@ Exit codes: 0 the bundle verifies, 1 it does not (or cannot be read), 2 usage er
       key = existsSync(values.key) ? readFileSync(values.key, "utf8").trim() : values.key.trim();
       if (!key) throw new CliError("--key is empty");
     }
-    const zip = new Uint8Array(readFileSync(file));
-    const result = await verifyBundle(zip, {
+    // Streamed from disk (byte ranges, 16 KB at a time): memory does not grow with the bundle.
+    const result = await verifyBundle(fileBundleSource(file), {
       trustedKey: key,
       // Node's native SHA-256 is several times faster than the portable one; same bytes.
       hasher: nodeHasher,
+      sha256Stream: () => createHash("sha256"),
+      inflateRaw: nodeInflateRaw,
       onProgress: values.json ? undefined : (p) => ctx.stderr.write(`\r${p.phase}: ${p.done.toLocaleString("en-US")} of ${p.total.toLocaleString("en-US")}   `),
     });
     if (!values.json) ctx.stderr.write("\r" + " ".repeat(60) + "\r");

@@ -5,15 +5,17 @@ import { Alert } from "@/components/ui/alert";
 import { Button } from "@/components/ui/button";
 import { Field, fieldA11y } from "@/components/ui/field";
 import { controlClasses } from "@/components/ui/input";
+import { blobSource } from "@/lib/evidence/bundle-zip-reader";
 import { FAILURE_CODES, formatVerification, verifyBundle, type BundleVerification } from "@/lib/evidence/verify-bundle";
 import { CopyButton } from "@/components/ui/copy-button";
 
 const nf = (n: number) => n.toLocaleString("en-US");
 
 /**
- * Verifies an evidence bundle entirely in this browser: the file is read locally, unzipped
- * with fflate and checked with the ledger's hasher on a pure-JS SHA-256 (verifyBundle's
- * default, portableHasher; lib/evidence/verify-bundle.ts). Nothing is sent to any server.
+ * Verifies an evidence bundle entirely in this browser: the file is read locally as a stream
+ * (slices of the File, never the whole of it in memory), unzipped with fflate and checked with
+ * the ledger's hasher on a pure-JS SHA-256 (verifyBundle's default, portableHasher;
+ * lib/evidence/verify-bundle.ts). Nothing is sent to any server.
  */
 export function BundleVerifier({ ledgerKey }: { ledgerKey: string }) {
   const id = useId();
@@ -29,11 +31,9 @@ export function BundleVerifier({ ledgerKey }: { ledgerKey: string }) {
     setBusy(true);
     setResult(null);
     setError(null);
-    setProgress("Reading the file…");
+    setProgress("Checking…");
     try {
-      const bytes = new Uint8Array(await file.arrayBuffer());
-      setProgress("Checking…");
-      const v = await verifyBundle(bytes, {
+      const v = await verifyBundle(blobSource(file), {
         trustedKey: key.trim() || null,
         onProgress: (p) => setProgress(`Checking ${p.phase}: ${nf(p.done)} of ${nf(p.total)}`),
       });

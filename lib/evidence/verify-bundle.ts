@@ -2,6 +2,11 @@
 // CLI (`decision-ledger verify`). No node: imports: hashing is the ledger's one hasher, on a
 // pure-JS SHA-256 by default (the CLI may inject Node's native one), unzipping is fflate.
 //
+// It streams: the bundle is read as byte ranges of a BundleSource (a file, a File in a page,
+// or bytes), each large file (records, proofs, openings) inflated chunk by chunk, split into
+// lines and hashed as it goes, so memory holds a few chunks and a compact index of the
+// records (id, seq, leaf hash), never a whole file: flat in the bundle's size but for that index.
+//
 // It trusts nothing in the bundle except what it can recompute: file hashes, each record's
 // leaf hash from its exact bytes, each inclusion proof up to the checkpoint's root, the
 // checkpoint's Ed25519 signature, the consistency proofs and the export receipt. Every
@@ -10,7 +15,7 @@
 // verifyBundle runs the checks as steps, top to bottom, sharing one Verification context;
 // their order is part of the result (checks are listed and failures capped in that order).
 
-import { unzipSync } from "fflate";
+import { sha256 } from "@noble/hashes/sha2.js";
 import { portableHasher } from "../hash/browser-sha256";
 import { bytesEqual, fromBase64, fromHex, toHex, utf8Decode, utf8Encode } from "../ledger/bytes";
 import type { LogHasher } from "../ledger/hasher";
@@ -38,6 +43,7 @@ import {
   type ExportReceipt,
   type ManifestFile,
 } from "./bundle-format";
+import { bytesSource, lineBatches, ZipReader, type BundleSource, type EntryLine, type InflateRaw } from "./bundle-zip-reader";
 import { mayHoldCommitments } from "./record-openings";
 
 export const FAILURE_CODES = {
@@ -120,10 +126,31 @@ export interface VerifyBundleOptions {
    * passes nodeHasher, which is faster. Every hasher gives the same bytes.
    */
   hasher?: LogHasher<Uint8Array>;
+  /**
+   * An incremental SHA-256 for the files' hashes (they are hashed as they stream): default
+   * @noble/hashes; the CLI passes node:crypto's createHash. Same digests.
+   */
+  sha256Stream?: () => IncrementalSha256;
+  /** Raw DEFLATE for the zip's entries: default fflate; the CLI passes Node's zlib (nodeInflateRaw). */
+  inflateRaw?: InflateRaw;
   maxFailures?: number;
   onProgress?: (p: { phase: string; done: number; total: number }) => void;
 }
 
+/** SHA-256 fed piece by piece. */
+export interface IncrementalSha256 {
+  update(data: Uint8Array): unknown;
+  digest(): Uint8Array;
+}
+
+const nobleSha256Stream = (): IncrementalSha256 => sha256.create();
+
+/**
+ * The failures, in the order they are found, capped. A streamed file's hash is known only
+ * after its lines are checked, but its failure comes before theirs: the lines' failures go
+ * to a fork, replayed after it. Replaying a fork (capped the same) gives the list and the
+ * count that adding them directly would have.
+ */
 class Collector {
   failures: BundleFailure[] = [];
   more = 0;
@@ -134,6 +161,13 @@ class Collector {
   }
   get count(): number {
     return this.failures.length + this.more;
+  }
+  fork(): Collector {
+    return new Collector(this.max);
+  }
+  replay(from: Collector): void {
+    for (const f of from.failures) this.add(f);
+    this.more += from.more;
   }
 }
 
@@ -174,57 +208,51 @@ export function topLevelStringMember(json: string, key: string): string | null {
   return null;
 }
 
-/** Splits a byte buffer at 0x0A without copying; yields each line (without the newline). */
-function* lines(bytes: Uint8Array): Generator<{ line: Uint8Array; number: number }> {
-  let start = 0;
-  let number = 1;
-  for (let i = 0; i < bytes.length; i++) {
-    if (bytes[i] === 0x0a) {
-      yield { line: bytes.subarray(start, i), number: number++ };
-      start = i + 1;
-    }
-  }
-  if (start < bytes.length) yield { line: bytes.subarray(start), number };
-}
-
-/** Records, proofs and openings are the large files: unpacked only when they are checked, once each, and not kept. */
+/** Records, proofs and openings are the large files: only ever streamed, never held whole. */
 const LARGE_FILES: ReadonlySet<string> = new Set([F.records, F.proofs, F.openings]);
 
+/** A file that cannot be unpacked (corrupt or truncated data, or the source failed). */
+class UnpackError extends Error {
+  constructor(
+    readonly file: string,
+    cause: unknown,
+  ) {
+    super(`${file} cannot be unpacked: ${errorMessage(cause)}`);
+  }
+}
+
 /**
- * The bundle's files, unpacked one at a time, so memory holds the archive plus one unpacked
- * file, not the whole bundle unpacked. Small files are kept once read; every file's SHA-256
- * is computed at most once.
+ * The bundle's files on a ZipReader. Small files are unpacked whole and kept once read; the
+ * large ones are streamed (lines()) and hashed as they stream; every file's SHA-256 is
+ * computed at most once per complete read.
  */
 class BundleArchive {
   private readonly small = new Map<string, Uint8Array | null>();
   private readonly hashes = new Map<string, string>();
   private readonly nameSet: ReadonlySet<string>;
+  /** Every entry name, in archive order, duplicates included. */
+  readonly names: readonly string[];
 
   private constructor(
-    private readonly zip: Uint8Array,
+    private readonly zip: ZipReader,
     private readonly hasher: LogHasher<Uint8Array>,
-    /** Every entry name, in archive order, duplicates included. */
-    readonly names: readonly string[],
+    private readonly sha256Stream: () => IncrementalSha256,
   ) {
-    this.nameSet = new Set(names);
+    this.names = zip.entries.map((e) => e.name);
+    this.nameSet = new Set(this.names);
   }
 
   /** Lists the archive's entries (nothing is unpacked yet); null when it is no readable zip. */
-  static open(zip: Uint8Array, hasher: LogHasher<Uint8Array>, out: Collector): BundleArchive | null {
-    const names: string[] = [];
+  static async open(source: BundleSource, v: Pick<Verification, "hasher" | "out" | "opts">): Promise<BundleArchive | null> {
+    let zip: ZipReader;
     try {
-      unzipSync(zip, {
-        filter: (f) => {
-          names.push(f.name);
-          return false;
-        },
-      });
+      zip = await ZipReader.open(source, v.opts.inflateRaw);
     } catch (error) {
-      out.add({ code: "bundle_unreadable", message: `not a readable .zip file: ${errorMessage(error)}` });
+      v.out.add({ code: "bundle_unreadable", message: `not a readable .zip file: ${errorMessage(error)}` });
       return null;
     }
-    const archive = new BundleArchive(zip, hasher, names);
-    if (names.length !== archive.nameSet.size) out.add({ code: "unexpected_file", message: "the archive lists the same file name twice" });
+    const archive = new BundleArchive(zip, v.hasher, v.opts.sha256Stream ?? nobleSha256Stream);
+    if (archive.names.length !== archive.nameSet.size) v.out.add({ code: "unexpected_file", message: "the archive lists the same file name twice" });
     return archive;
   }
 
@@ -232,13 +260,13 @@ class BundleArchive {
     return this.nameSet.has(name);
   }
 
-  /** A file's bytes; null when the archive has no such file or it cannot be unpacked. */
-  read(name: string): Uint8Array | null {
+  /** A small file's bytes; null when the archive has no such file or it cannot be unpacked. */
+  async read(name: string): Promise<Uint8Array | null> {
     if (!this.has(name)) return null;
     if (this.small.has(name)) return this.small.get(name)!;
     let bytes: Uint8Array | null;
     try {
-      bytes = unzipSync(this.zip, { filter: (f) => f.name === name })[name] ?? null;
+      bytes = await this.zip.readAll(this.zip.entry(name)!);
     } catch {
       bytes = null;
     }
@@ -246,15 +274,43 @@ class BundleArchive {
     return bytes;
   }
 
+  /** A file's chunks, hashed as they pass (the hash is kept once the file was read to its end); UnpackError when it cannot be unpacked. */
+  private async *chunks(name: string): AsyncGenerator<Uint8Array> {
+    const hash = this.hashes.has(name) ? null : this.sha256Stream();
+    try {
+      for await (const chunk of this.zip.chunks(this.zip.entry(name)!)) {
+        hash?.update(chunk);
+        yield chunk;
+      }
+    } catch (error) {
+      throw new UnpackError(name, error);
+    }
+    if (hash) this.hashes.set(name, toHex(hash.digest()));
+  }
+
+  /** A JSONL file's lines, a chunk's worth at a time (the archive must have the file); UnpackError when it cannot be unpacked. */
+  lines(name: string): AsyncGenerator<EntryLine[]> {
+    return lineBatches(this.chunks(name));
+  }
+
   /** SHA-256 (hex) of a file, of `bytes` when the caller has them unpacked already; null when unreadable. */
-  sha256Hex(name: string, bytes?: Uint8Array | null): string | null {
+  async sha256Hex(name: string, bytes?: Uint8Array | null): Promise<string | null> {
     const known = this.hashes.get(name);
     if (known) return known;
-    const b = bytes ?? this.read(name);
-    if (!b) return null;
-    const hex = toHex(this.hasher.backend.digest(b));
-    this.hashes.set(name, hex);
-    return hex;
+    if (!this.has(name)) return null;
+    const b = bytes ?? (LARGE_FILES.has(name) ? null : await this.read(name));
+    if (b) {
+      const hex = toHex(this.hasher.backend.digest(b));
+      this.hashes.set(name, hex);
+      return hex;
+    }
+    if (!LARGE_FILES.has(name)) return null;
+    try {
+      for await (const chunk of this.chunks(name)) void chunk;
+    } catch {
+      return null;
+    }
+    return this.hashes.get(name) ?? null;
   }
 }
 
@@ -304,35 +360,39 @@ interface OpeningEntry {
   number: number;
 }
 
-/** Verifies an evidence bundle (.zip bytes). Never throws for a bad bundle: problems are failures. */
-export async function verifyBundle(zip: Uint8Array, opts: VerifyBundleOptions = {}): Promise<BundleVerification> {
+/**
+ * Verifies an evidence bundle: .zip bytes, or a BundleSource (fileBundleSource for a file on
+ * disk, blobSource for a File in a page) that is read as a stream. Never throws for a bad
+ * bundle: problems are failures.
+ */
+export async function verifyBundle(zip: Uint8Array | BundleSource, opts: VerifyBundleOptions = {}): Promise<BundleVerification> {
   const startedAt = Date.now();
   const hasher = opts.hasher ?? portableHasher;
   const out = new Collector(opts.maxFailures ?? 200);
   const result = emptyVerification();
   const finish = () => finishVerification(result, out, startedAt);
 
-  const archive = BundleArchive.open(zip, hasher, out);
+  const archive = await BundleArchive.open(zip instanceof Uint8Array ? bytesSource(zip) : zip, { hasher, out, opts });
   if (!archive) return finish();
-  const read = readManifest(archive, out, result);
+  const read = await readManifest(archive, out, result);
   if (!read) return finish();
   const v: Verification = { hasher, opts, archive, out, result, ...read, listed: new Map(read.manifest.files.map((f) => [f.path, f])), filesOk: true };
 
-  checkFileList(v);
-  const trust = checkKeys(v);
+  await checkFileList(v);
+  const trust = await checkKeys(v);
   const checkpoint = await checkCheckpoint(v, trust);
-  checkCheckpointCopies(v, checkpoint.note);
+  await checkCheckpointCopies(v, checkpoint.note);
   await checkConsistency(v, trust, checkpoint.checkpoint);
-  // Records before proofs, each unpacked in its own step: only one of the two large files is in memory at a time.
-  const records = checkRecords(v);
-  const proven = checkInclusionProofs(v, records, checkpoint);
+  // Records before proofs, each streamed in its own step.
+  const records = await checkRecords(v);
+  const proven = await checkInclusionProofs(v, records, checkpoint);
   checkLegacyRecords(v, records, proven);
   result.checks.push({
     label: "File hashes",
     ok: v.filesOk,
     detail: v.filesOk ? `all ${v.manifest.files.length} files match the manifest` : "some files do not match",
   });
-  checkSha256Sums(v);
+  await checkSha256Sums(v);
   await checkExportReceipt(v, trust);
   return finish();
 }
@@ -373,8 +433,8 @@ function finishVerification(result: BundleVerification, out: Collector, startedA
 }
 
 /** A text file of the bundle; a missing required file or invalid UTF-8 is a failure. */
-function readText(v: Pick<Verification, "archive" | "out">, name: string, required: boolean): string | null {
-  const bytes = v.archive.read(name);
+async function readText(v: Pick<Verification, "archive" | "out">, name: string, required: boolean): Promise<string | null> {
+  const bytes = await v.archive.read(name);
   if (!bytes) {
     if (required) v.out.add({ code: "file_missing", file: name, message: `${name} is missing from the bundle` });
     return null;
@@ -388,8 +448,8 @@ function readText(v: Pick<Verification, "archive" | "out">, name: string, requir
 }
 
 /** manifest.json, parsed and described in the result; null (with a failure) when nothing can be checked without it. */
-function readManifest(archive: BundleArchive, out: Collector, result: BundleVerification): { manifest: BundleManifest; manifestSha256: string } | null {
-  const manifestBytes = archive.read(F.manifest);
+async function readManifest(archive: BundleArchive, out: Collector, result: BundleVerification): Promise<{ manifest: BundleManifest; manifestSha256: string } | null> {
+  const manifestBytes = await archive.read(F.manifest);
   if (!manifestBytes) {
     out.add({ code: "file_missing", file: F.manifest, message: "manifest.json is missing: this is not an evidence bundle" });
     return null;
@@ -410,19 +470,24 @@ function readManifest(archive: BundleArchive, out: Collector, result: BundleVeri
   result.createdBy = manifest.createdBy ? `${manifest.createdBy.name} <${manifest.createdBy.email}> (${manifest.createdBy.role})` : null;
   result.selection = manifest.selection?.description ?? null;
   result.deployment = manifest.ledger.deployment ?? null;
-  return { manifest, manifestSha256: archive.sha256Hex(F.manifest, manifestBytes)! };
+  return { manifest, manifestSha256: (await archive.sha256Hex(F.manifest, manifestBytes))! };
 }
 
-/** A file's bytes must hash to what the manifest lists for it. */
-function checkFileHash(v: Verification, path: string, expected: string, bytes?: Uint8Array): void {
-  if (v.archive.sha256Hex(path, bytes) !== expected) {
-    v.out.add({ code: "file_modified", file: path, message: `${path} does not match the SHA-256 in the manifest` });
-    v.filesOk = false;
-  }
+/** A file's bytes must hash to what the manifest lists for it (a streamed file's hash is kept from its reading). */
+async function checkFileHash(v: Verification, path: string, expected: string): Promise<void> {
+  const failure = await fileHashFailure(v, path, expected);
+  if (failure) v.out.add(failure);
+}
+
+/** The failure when a file does not hash to `expected` (and the files are then not all as listed). */
+async function fileHashFailure(v: Verification, path: string, expected: string): Promise<BundleFailure | null> {
+  if ((await v.archive.sha256Hex(path)) === expected) return null;
+  v.filesOk = false;
+  return { code: "file_modified", file: path, message: `${path} does not match the SHA-256 in the manifest` };
 }
 
 /** The manifest's file list against the archive: each listed file present and (small files now) unmodified, nothing unlisted. */
-function checkFileList(v: Verification): void {
+async function checkFileList(v: Verification): Promise<void> {
   const { archive, out, manifest } = v;
   for (const f of manifest.files) {
     if (!archive.has(f.path)) {
@@ -430,7 +495,7 @@ function checkFileList(v: Verification): void {
       v.filesOk = false;
       continue;
     }
-    if (!LARGE_FILES.has(f.path)) checkFileHash(v, f.path, f.sha256);
+    if (!LARGE_FILES.has(f.path)) await checkFileHash(v, f.path, f.sha256);
   }
   for (const name of archive.names) {
     if (!v.listed.has(name) && !FILES_AFTER_MANIFEST.includes(name) && !name.endsWith("/")) {
@@ -447,13 +512,13 @@ function checkFileList(v: Verification): void {
 }
 
 /** The bundled key files must agree; the recipient's key, when given, is the only one trusted. */
-function checkKeys(v: Verification): Trust {
+async function checkKeys(v: Verification): Promise<Trust> {
   const { out, result } = v;
-  const bundledKey = readText(v, F.verifierKey, true)?.trim() ?? null;
+  const bundledKey = (await readText(v, F.verifierKey, true))?.trim() ?? null;
   if (bundledKey !== null && bundledKey !== v.manifest.ledger.verifierKey) {
     out.add({ code: "key_mismatch", file: F.verifierKey, message: "the verifier key file differs from the key named in the manifest" });
   }
-  const pem = readText(v, F.keyPem, false);
+  const pem = await readText(v, F.keyPem, false);
   if (bundledKey && pem !== null) {
     try {
       if (!bytesEqual(pemToEd25519PublicKey(pem), splitVerifierKey(bundledKey).publicKey)) {
@@ -480,7 +545,7 @@ function checkKeys(v: Verification): Trust {
 /** checkpoint.note: signed by the trusted key, and the checkpoint the manifest describes. */
 async function checkCheckpoint(v: Verification, trust: Trust): Promise<BundleCheckpoint> {
   const { out, result, manifest } = v;
-  const note = readText(v, F.checkpointNote, true);
+  const note = await readText(v, F.checkpointNote, true);
   const { checkpoint, signatureOk } = note !== null && trust.trustedKeys.length > 0 ? await readSignedCheckpoint(out, note, trust) : { checkpoint: null, signatureOk: false };
   result.checks.push({
     label: "Checkpoint signature",
@@ -525,10 +590,10 @@ async function readSignedCheckpoint(out: Collector, note: string, trust: Trust):
 }
 
 /** The shell-tool copies (checkpoint.msg, checkpoint.sig) must say exactly what the note says. */
-function checkCheckpointCopies(v: Verification, note: string | null): void {
+async function checkCheckpointCopies(v: Verification, note: string | null): Promise<void> {
   if (note === null) return;
-  const msg = v.archive.read(F.checkpointMessage);
-  const sig = v.archive.read(F.checkpointSignature);
+  const msg = await v.archive.read(F.checkpointMessage);
+  const sig = await v.archive.read(F.checkpointSignature);
   try {
     const parts = splitSignedNote(note);
     const raw = fromBase64(parts.signatures[0]?.signature ?? "");
@@ -546,7 +611,7 @@ function checkCheckpointCopies(v: Verification, note: string | null): void {
 /** Each earlier checkpoint in consistency.json is signed by the trusted key and proven a prefix of this one. */
 async function checkConsistency(v: Verification, trust: Trust, checkpoint: Checkpoint | null): Promise<void> {
   const { out, result } = v;
-  const consistencyText = readText(v, F.consistency, false);
+  const consistencyText = await readText(v, F.consistency, false);
   if (consistencyText !== null && checkpoint) {
     try {
       const file = JSON.parse(consistencyText) as ConsistencyFile;
@@ -583,75 +648,300 @@ async function checkConsistency(v: Verification, trust: Trust, checkpoint: Check
 /** Whether this bundle is v2 or later: it masks only legacy records and carries openings when it includes personal data. */
 const isV2 = (m: BundleManifest) => m.format !== BUNDLE_FORMAT_V1;
 
-/** What checking the records against the openings shares: the openings by record id, and what is left to count. */
-interface OpeningsCheck {
-  /** Openings not yet matched to a record, by record id. */
-  byRecord: Map<string, OpeningEntry[]>;
+/** The records as records.jsonl states them, compactly (the index is what grows with a bundle): by seq, in file order. */
+class RecordIndex {
+  private readonly slots = new Map<number, number>();
+  private readonly seqs: number[] = [];
+  private readonly ids: string[] = [];
+  /** 32 bytes a record: its leaf hash. */
+  private leaves = new Uint8Array(32 * 1024);
+  private withheld = new Uint8Array(1024);
+
+  get size(): number {
+    return this.seqs.length;
+  }
+
+  has(seq: number): boolean {
+    return this.slots.has(seq);
+  }
+
+  add(seq: number, r: BundledRecord): void {
+    const slot = this.seqs.length;
+    if (slot === this.withheld.length) {
+      this.leaves = grown(this.leaves, this.leaves.length * 2);
+      this.withheld = grown(this.withheld, this.withheld.length * 2);
+    }
+    this.leaves.set(r.leaf, slot * 32);
+    this.withheld[slot] = r.withheld ? 1 : 0;
+    this.seqs.push(seq);
+    this.ids.push(r.id);
+    this.slots.set(seq, slot);
+  }
+
+  get(seq: number): BundledRecord | undefined {
+    const slot = this.slots.get(seq);
+    return slot === undefined ? undefined : this.at(slot);
+  }
+
+  *[Symbol.iterator](): Generator<[number, BundledRecord]> {
+    for (let slot = 0; slot < this.seqs.length; slot++) yield [this.seqs[slot]!, this.at(slot)];
+  }
+
+  private at(slot: number): BundledRecord {
+    return { id: this.ids[slot]!, leaf: this.leaves.subarray(slot * 32, slot * 32 + 32), withheld: this.withheld[slot] === 1 };
+  }
+}
+
+function grown(bytes: Uint8Array, length: number): Uint8Array<ArrayBuffer> {
+  const out = new Uint8Array(length);
+  out.set(bytes);
+  return out;
+}
+
+/**
+ * Where the records' openings come from while records.jsonl is checked: streamed beside it
+ * (StreamedOpenings) or indexed whole (openingsInMemory). Both give the same failures.
+ */
+interface OpeningsSource {
+  /** The openings of one record; each record takes its own once. */
+  take(recordId: string): Promise<OpeningEntry[]>;
+  /** After the records: what no record took, by record id in order of first appearance. */
+  rest(): Promise<Iterable<[string, OpeningEntry[]]>>;
+  /** Failures of openings.jsonl itself (missing, its hash, its lines, in that order); complete once rest() returned. */
+  readonly failures: Collector;
   /** Commitments found without an opening. */
   unopened: number;
 }
 
+/** The streamed openings met an openings.jsonl out of record order, or one that cannot be unpacked: check again with openingsInMemory. */
+class StreamedOpeningsUnusable extends Error {}
+
+/** One openings.jsonl line parsed; null (with a failure) when it is not an opening. */
+function parseOpeningEntry(line: Uint8Array, number: number, failures: Collector): OpeningEntry | null {
+  let opening: BundleOpeningLine | null = null;
+  try {
+    opening = parseOpeningLine(utf8Decode(line));
+  } catch {
+    opening = null;
+  }
+  if (!opening) failures.add({ code: "opening_invalid", file: F.openings, message: `line ${number} of openings.jsonl is not an opening` });
+  return opening ? { opening, number } : null;
+}
+
+const duplicateOpening = (e: OpeningEntry): BundleFailure => ({
+  code: "opening_invalid",
+  file: F.openings,
+  id: e.opening.recordId,
+  message: `line ${e.number}: the opening of ref ${e.opening.ref} appears more than once`,
+});
+
+/** openings.jsonl's own hash (or its absence from the manifest's list) goes first among its failures. */
+async function openingsFileFailure(v: Verification): Promise<BundleFailure | null> {
+  const listed = v.listed.get(F.openings);
+  if (!listed) return { code: "manifest_invalid", file: F.manifest, message: `the manifest does not list ${F.openings}` };
+  return fileHashFailure(v, F.openings, listed.sha256);
+}
+
+/** openings.jsonl indexed whole by record id: what any order of lines needs (memory grows with the file). */
+async function openingsInMemory(v: Verification): Promise<OpeningsSource> {
+  const byRecord = new Map<string, OpeningEntry[]>();
+  const failures = v.out.fork();
+  const source: OpeningsSource = {
+    failures,
+    unopened: 0,
+    async take(recordId) {
+      const entries = byRecord.get(recordId) ?? [];
+      byRecord.delete(recordId);
+      return entries;
+    },
+    rest: async () => byRecord,
+  };
+  const missing = (): OpeningsSource => {
+    byRecord.clear();
+    failures.add({ code: "file_missing", file: F.openings, message: "openings.jsonl is missing although the manifest says personal data is included" });
+    return source;
+  };
+  if (!v.archive.has(F.openings)) return missing();
+  const lineFailures = failures.fork();
+  const seen = new Set<string>();
+  try {
+    for await (const batch of v.archive.lines(F.openings)) {
+      for (const { line, number } of batch) {
+        const e = parseOpeningEntry(line, number, lineFailures);
+        if (!e) continue;
+        const key = `${e.opening.recordId} ${e.opening.ref}`;
+        if (seen.has(key)) {
+          lineFailures.add(duplicateOpening(e));
+          continue;
+        }
+        seen.add(key);
+        const list = byRecord.get(e.opening.recordId) ?? [];
+        list.push(e);
+        byRecord.set(e.opening.recordId, list);
+      }
+    }
+  } catch (error) {
+    if (!(error instanceof UnpackError)) throw error;
+    return missing();
+  }
+  const fileFailure = await openingsFileFailure(v);
+  if (fileFailure) failures.add(fileFailure);
+  failures.replay(lineFailures);
+  return source;
+}
+
 /**
- * openings.jsonl, indexed by record id; null when the bundle discloses no personal data (then
- * it must not carry openings either). A v2 manifest's disclosure says whether it should.
+ * openings.jsonl read beside records.jsonl, as the exporter writes it: in record order, each
+ * record's openings together. Holds one record's openings and the ids of the records that
+ * took theirs; when the file is in any other order (a record's openings after a later
+ * record's, or split), it throws StreamedOpeningsUnusable and openingsInMemory takes over.
  */
-function readOpenings(v: Verification): OpeningsCheck | null {
+class StreamedOpenings implements OpeningsSource {
+  readonly failures: Collector;
+  unopened = 0;
+  /** Malformed and repeated lines, in file order (the file's own hash failure goes before them). */
+  private readonly lineFailures: Collector;
+  private readonly batches: AsyncGenerator<EntryLine[]>;
+  private batch: EntryLine[] = [];
+  private next = 0;
+  /** The next opening not yet taken; undefined: not read yet, null: the end. */
+  private head: OpeningEntry | null | undefined = undefined;
+  private readonly taken = new Set<string>();
+
+  constructor(private readonly v: Verification) {
+    this.failures = v.out.fork();
+    this.lineFailures = this.failures.fork();
+    this.batches = v.archive.lines(F.openings);
+  }
+
+  async take(recordId: string): Promise<OpeningEntry[]> {
+    this.taken.add(recordId);
+    const head = await this.peek();
+    if (!head || head.opening.recordId !== recordId) return [];
+    const group = await this.group(recordId);
+    const after = await this.peek();
+    if (after && this.taken.has(after.opening.recordId)) throw new StreamedOpeningsUnusable();
+    return group;
+  }
+
+  async rest(): Promise<Iterable<[string, OpeningEntry[]]>> {
+    const left = new Map<string, OpeningEntry[]>();
+    for (let head = await this.peek(); head; head = await this.peek()) {
+      const id = head.opening.recordId;
+      if (this.taken.has(id) || left.has(id)) throw new StreamedOpeningsUnusable();
+      left.set(id, await this.group(id));
+    }
+    const fileFailure = await openingsFileFailure(this.v);
+    if (fileFailure) this.failures.add(fileFailure);
+    this.failures.replay(this.lineFailures);
+    return left;
+  }
+
+  /** Stops reading (when the records are checked again another way). */
+  async close(): Promise<void> {
+    await this.batches.return(undefined);
+  }
+
+  /** The openings of `recordId` at the head, its repeated refs reported. */
+  private async group(recordId: string): Promise<OpeningEntry[]> {
+    const group: OpeningEntry[] = [];
+    const refs = new Set<string>();
+    for (let head = await this.peek(); head && head.opening.recordId === recordId; head = await this.peek()) {
+      this.head = undefined;
+      if (refs.has(head.opening.ref)) this.lineFailures.add(duplicateOpening(head));
+      else {
+        refs.add(head.opening.ref);
+        group.push(head);
+      }
+    }
+    return group;
+  }
+
+  private async peek(): Promise<OpeningEntry | null> {
+    while (this.head === undefined) {
+      if (this.next === this.batch.length) {
+        let r: IteratorResult<EntryLine[]>;
+        try {
+          r = await this.batches.next();
+        } catch (error) {
+          if (error instanceof UnpackError) throw new StreamedOpeningsUnusable();
+          throw error;
+        }
+        if (r.done) this.head = null;
+        else [this.batch, this.next] = [r.value, 0];
+        continue;
+      }
+      const { line, number } = this.batch[this.next++]!;
+      this.head = parseOpeningEntry(line, number, this.lineFailures) ?? undefined;
+    }
+    return this.head;
+  }
+}
+
+/**
+ * Whether the bundle should carry openings.jsonl: when a v2 manifest says personal data is
+ * included (then it must say who disclosed it, and why); otherwise it must not carry one.
+ */
+function expectsOpenings(v: Verification): boolean {
   const { archive, out, manifest } = v;
   const disclosed = isV2(manifest) && manifest.personalData === "included";
   if (disclosed && !manifest.disclosure) {
     out.add({ code: "manifest_invalid", file: F.manifest, message: "the manifest says personal data is included but does not say who disclosed it, or why" });
   }
-  if (!disclosed) {
-    if (archive.has(F.openings)) out.add({ code: "manifest_invalid", file: F.openings, message: "openings.jsonl is present although the manifest says personal data is withheld" });
-    return null;
+  if (!disclosed && archive.has(F.openings)) {
+    out.add({ code: "manifest_invalid", file: F.openings, message: "openings.jsonl is present although the manifest says personal data is withheld" });
   }
-  const check: OpeningsCheck = { byRecord: new Map(), unopened: 0 };
-  const bytes = archive.read(F.openings);
-  if (!bytes) {
-    out.add({ code: "file_missing", file: F.openings, message: "openings.jsonl is missing although the manifest says personal data is included" });
-    return check;
-  }
-  const listed = v.listed.get(F.openings);
-  if (listed) checkFileHash(v, F.openings, listed.sha256, bytes);
-  else out.add({ code: "manifest_invalid", file: F.manifest, message: `the manifest does not list ${F.openings}` });
-  const seen = new Set<string>();
-  for (const { line, number } of lines(bytes)) {
-    let opening: BundleOpeningLine | null = null;
-    try {
-      opening = parseOpeningLine(utf8Decode(line));
-    } catch {
-      opening = null;
-    }
-    if (!opening) {
-      out.add({ code: "opening_invalid", file: F.openings, message: `line ${number} of openings.jsonl is not an opening` });
-      continue;
-    }
-    const key = `${opening.recordId} ${opening.ref}`;
-    if (seen.has(key)) {
-      out.add({ code: "opening_invalid", file: F.openings, id: opening.recordId, message: `line ${number}: the opening of ref ${opening.ref} appears more than once` });
-      continue;
-    }
-    seen.add(key);
-    const list = check.byRecord.get(opening.recordId) ?? [];
-    list.push({ opening, number });
-    check.byRecord.set(opening.recordId, list);
-  }
-  return check;
+  return disclosed;
 }
 
-/** records.jsonl: every record in ledger order, once, its bytes matching its leaf hash. Returns the records by seq, for the proofs. */
-function checkRecords(v: Verification): Map<number, BundledRecord> {
+/** The result's counts the records pass adds to: restored when a pass is discarded. */
+const RECORD_COUNTS = ["recordsChecked", "recordsVerifiedByBytes", "withheldRecords", "legacyRecordsWithheld", "openingsChecked"] as const;
+type RecordCounts = Pick<BundleVerification, (typeof RECORD_COUNTS)[number]>;
+
+function recordCounts(result: BundleVerification): RecordCounts {
+  return Object.fromEntries(RECORD_COUNTS.map((k) => [k, result[k]])) as unknown as RecordCounts;
+}
+
+/**
+ * records.jsonl: every record in ledger order, once, its bytes matching its leaf hash.
+ * Returns the records by seq, for the proofs. Openings are streamed beside the records when
+ * they are in record order (as exported), else indexed whole first.
+ */
+async function checkRecords(v: Verification): Promise<RecordIndex> {
+  const disclosed = expectsOpenings(v);
+  if (disclosed && v.archive.has(F.openings) && v.archive.has(F.records)) {
+    const counts = recordCounts(v.result);
+    const streamed = new StreamedOpenings(v);
+    try {
+      return await checkRecordsWith(v, streamed);
+    } catch (error) {
+      if (!(error instanceof StreamedOpeningsUnusable)) throw error;
+      Object.assign(v.result, counts);
+      await streamed.close();
+    }
+  }
+  return checkRecordsWith(v, disclosed ? await openingsInMemory(v) : null);
+}
+
+async function checkRecordsWith(v: Verification, openings: OpeningsSource | null): Promise<RecordIndex> {
   const { archive, out, result, manifest } = v;
-  const records = new Map<number, BundledRecord>();
-  const openings = readOpenings(v);
-  const recordsBytes = archive.read(F.records);
-  if (!recordsBytes) {
-    if (archive.has(F.records)) out.add({ code: "bundle_unreadable", file: F.records, message: "records.jsonl cannot be unpacked" });
-  } else {
+  const counts = recordCounts(result);
+  const pass = archive.has(F.records) ? await checkRecordLines(v, openings) : null;
+  if (pass && !pass.readable) {
+    if (openings instanceof StreamedOpenings) throw new StreamedOpeningsUnusable();
+    // Nothing of an unreadable file counts, and every opening is left for finishOpenings.
+    Object.assign(result, counts);
+    if (openings) openings = await openingsInMemory(v);
+  }
+  const unmatched = openings ? await openings.rest() : null;
+  if (openings) out.replay(openings.failures);
+  if (pass?.readable) {
     const listedRecords = v.listed.get(F.records);
-    if (listedRecords) checkFileHash(v, F.records, listedRecords.sha256, recordsBytes);
-    checkRecordLines(v, recordsBytes, records, openings);
+    if (listedRecords) await checkFileHash(v, F.records, listedRecords.sha256);
+    out.replay(pass.failures);
     checkRecordCounts(v);
+  } else if (pass) {
+    out.add({ code: "bundle_unreadable", file: F.records, message: "records.jsonl cannot be unpacked" });
   }
   const recordFailures = out.failures.filter((f) => f.file === F.records).length;
   const nf = (n: number) => n.toLocaleString("en-US");
@@ -662,11 +952,11 @@ function checkRecords(v: Verification): Map<number, BundledRecord> {
   const legacy = result.legacyRecordsWithheld > 0 ? `; ${nf(result.legacyRecordsWithheld)} stored before personal data was committed, contents withheld (see below)` : "";
   result.checks.push({
     label: "Record contents",
-    ok: recordsBytes !== null && recordFailures === 0,
+    ok: pass?.readable === true && recordFailures === 0,
     detail: `${nf(result.recordsVerifiedByBytes)} of ${nf(result.recordsChecked)} record(s) match their leaf hashes byte for byte${masked}${legacy}`,
   });
-  if (openings) finishOpenings(v, openings);
-  return records;
+  if (openings && unmatched) finishOpenings(v, openings, unmatched);
+  return pass?.readable ? pass.records : new RecordIndex();
 }
 
 /** The record count and the masked count must be the manifest's. */
@@ -688,9 +978,9 @@ function checkRecordCounts(v: Verification): void {
 }
 
 /** Openings naming no record of the bundle fail; the counts must be the manifest's. */
-function finishOpenings(v: Verification, openings: OpeningsCheck): void {
+function finishOpenings(v: Verification, openings: OpeningsSource, unmatched: Iterable<[string, OpeningEntry[]]>): void {
   const { out, result, manifest } = v;
-  for (const [recordId, entries] of openings.byRecord) {
+  for (const [recordId, entries] of unmatched) {
     for (const { opening, number } of entries) {
       out.add({
         code: "opening_unmatched",
@@ -720,55 +1010,81 @@ function finishOpenings(v: Verification, openings: OpeningsCheck): void {
   });
 }
 
-function checkRecordLines(v: Verification, recordsBytes: Uint8Array, records: Map<number, BundledRecord>, openings: OpeningsCheck | null): void {
-  const { out, result } = v;
-  const ids = new Set<string>();
-  let previous = -1;
+/** What one pass over records.jsonl found: its records and failures, or that it cannot be unpacked. */
+type RecordsPass = { readable: true; records: RecordIndex; failures: Collector } | { readable: false };
+
+/** records.jsonl line by line; its failures go to a fork, for checkRecordsWith to place after the file's hash. */
+async function checkRecordLines(v: Verification, openings: OpeningsSource | null): Promise<RecordsPass> {
+  const failures = v.out.fork();
+  const pass: RecordLinesState = { v: { ...v, out: failures }, records: new RecordIndex(), ids: new Set(), previous: -1, openings };
   let n = 0;
-  for (const { line, number } of lines(recordsBytes)) {
-    n++;
-    if (n % 2000 === 0) v.opts.onProgress?.({ phase: "records", done: n, total: v.manifest.recordCount });
-    let text: string;
-    try {
-      text = utf8Decode(line);
-    } catch {
-      out.add({ code: "record_malformed", file: F.records, message: `line ${number} is not valid UTF-8` });
-      continue;
+  try {
+    for await (const batch of v.archive.lines(F.records)) {
+      for (const { line, number } of batch) {
+        n++;
+        if (n % 2000 === 0) v.opts.onProgress?.({ phase: "records", done: n, total: v.manifest.recordCount });
+        await checkRecordLine(pass, line, number);
+      }
     }
-    const r = parseRecordLine(text);
-    if (!r) {
-      out.add({ code: "record_malformed", file: F.records, message: `line ${number} is not a record line` });
-      continue;
-    }
-    result.recordsChecked++;
-    if (records.has(r.seq) || ids.has(r.id)) {
-      out.add({ code: "record_duplicate", file: F.records, seq: r.seq, id: r.id, message: `${describeRecord(r.seq, r.id)} appears more than once` });
-      continue;
-    }
-    if (r.seq <= previous) {
-      out.add({
-        code: "record_out_of_order",
-        file: F.records,
-        seq: r.seq,
-        id: r.id,
-        message: `${describeRecord(r.seq, r.id)} comes after position ${previous} (line ${number}): records were moved or swapped`,
-      });
-    }
-    previous = Math.max(previous, r.seq);
-    ids.add(r.id);
-    const leaf = fromHex(r.leafHash);
-    records.set(r.seq, { id: r.id, leaf, withheld: r.withheld !== null });
-    if (r.withheld) {
-      checkWithheldRecord(v, r);
-      continue;
-    }
-    // The prefix before the statement is ASCII for an unmasked line, so the statement's bytes
-    // are the line's bytes from the same offset: hash them without decoding and re-encoding.
-    const statementBytes = line.subarray(text.length - r.canonical.length - 1, line.length - 1);
-    const verified = checkRecordBytes(v, r, statementBytes, leaf);
-    if (verified) result.recordsVerifiedByBytes++;
-    if (openings) checkRecordOpenings(v, r, openings, verified);
+  } catch (error) {
+    if (error instanceof UnpackError && error.file === F.records) return { readable: false };
+    throw error;
   }
+  return { readable: true, records: pass.records, failures };
+}
+
+interface RecordLinesState {
+  v: Verification;
+  records: RecordIndex;
+  ids: Set<string>;
+  /** The highest seq so far. */
+  previous: number;
+  openings: OpeningsSource | null;
+}
+
+async function checkRecordLine(s: RecordLinesState, line: Uint8Array, number: number): Promise<void> {
+  const { v, records, ids } = s;
+  const { out, result } = v;
+  let text: string;
+  try {
+    text = utf8Decode(line);
+  } catch {
+    out.add({ code: "record_malformed", file: F.records, message: `line ${number} is not valid UTF-8` });
+    return;
+  }
+  const r = parseRecordLine(text);
+  if (!r) {
+    out.add({ code: "record_malformed", file: F.records, message: `line ${number} is not a record line` });
+    return;
+  }
+  result.recordsChecked++;
+  if (records.has(r.seq) || ids.has(r.id)) {
+    out.add({ code: "record_duplicate", file: F.records, seq: r.seq, id: r.id, message: `${describeRecord(r.seq, r.id)} appears more than once` });
+    return;
+  }
+  if (r.seq <= s.previous) {
+    out.add({
+      code: "record_out_of_order",
+      file: F.records,
+      seq: r.seq,
+      id: r.id,
+      message: `${describeRecord(r.seq, r.id)} comes after position ${s.previous} (line ${number}): records were moved or swapped`,
+    });
+  }
+  s.previous = Math.max(s.previous, r.seq);
+  ids.add(r.id);
+  const leaf = fromHex(r.leafHash);
+  records.add(r.seq, { id: r.id, leaf, withheld: r.withheld !== null });
+  if (r.withheld) {
+    checkWithheldRecord(v, r);
+    return;
+  }
+  // The prefix before the statement is ASCII for an unmasked line, so the statement's bytes
+  // are the line's bytes from the same offset: hash them without decoding and re-encoding.
+  const statementBytes = line.subarray(text.length - r.canonical.length - 1, line.length - 1);
+  const verified = checkRecordBytes(v, r, statementBytes, leaf);
+  if (verified) result.recordsVerifiedByBytes++;
+  if (s.openings) await checkRecordOpenings(v, r, s.openings, verified);
 }
 
 /**
@@ -801,9 +1117,8 @@ function checkWithheldRecord(v: Verification, r: BundleRecordLine): void {
  * The openings of one record against the commitments in its bytes (just checked against the
  * leaf hash): each must name a commitment of the record, at its pointer, and open it.
  */
-function checkRecordOpenings(v: Verification, r: BundleRecordLine, openings: OpeningsCheck, bytesVerified: boolean): void {
-  const entries = openings.byRecord.get(r.id) ?? [];
-  openings.byRecord.delete(r.id);
+async function checkRecordOpenings(v: Verification, r: BundleRecordLine, openings: OpeningsSource, bytesVerified: boolean): Promise<void> {
+  const entries = await openings.take(r.id);
   if (entries.length === 0 && !mayHoldCommitments(r.canonical)) return;
   let statement: XapiStatement;
   try {
@@ -841,7 +1156,7 @@ function decodeSalt(salt: string): Uint8Array {
  * is not checked, only that their leaf hashes are proven in the signed ledger. A category of
  * its own, so it is never counted as fully checked.
  */
-function checkLegacyRecords(v: Verification, records: Map<number, BundledRecord>, proven: ReadonlySet<number>): void {
+function checkLegacyRecords(v: Verification, records: RecordIndex, proven: ReadonlySet<number>): void {
   const { result } = v;
   if (!isV2(v.manifest) || result.withheldRecords === 0) return;
   let provenWithheld = 0;
@@ -880,20 +1195,14 @@ function checkRecordBytes(v: Verification, r: BundleRecordLine, statementBytes: 
 }
 
 /** proofs.jsonl: every record proven, from its leaf hash, to the root of the bundle's signed checkpoint. */
-function checkInclusionProofs(v: Verification, records: Map<number, BundledRecord>, cp: BundleCheckpoint): Set<number> {
+async function checkInclusionProofs(v: Verification, records: RecordIndex, cp: BundleCheckpoint): Promise<Set<number>> {
   const { archive, out, result } = v;
-  const proven = new Set<number>();
-  const proofsBytes = archive.read(F.proofs);
-  if (proofsBytes) {
+  const pass = archive.has(F.proofs) ? await checkProofLines(v, records, cp) : null;
+  const proven = pass?.proven ?? new Set<number>();
+  if (pass) {
     const listedProofs = v.listed.get(F.proofs);
-    if (listedProofs) checkFileHash(v, F.proofs, listedProofs.sha256, proofsBytes);
-    let n = 0;
-    for (const { line, number } of lines(proofsBytes)) {
-      n++;
-      if (n % 2000 === 0) v.opts.onProgress?.({ phase: "proofs", done: n, total: v.manifest.recordCount });
-      const seq = checkProofLine(v, line, number, records, cp);
-      if (seq !== null) proven.add(seq);
-    }
+    if (listedProofs) await checkFileHash(v, F.proofs, listedProofs.sha256);
+    out.replay(pass.failures);
     for (const [seq, r] of records) {
       if (!proven.has(seq) && !out.failures.some((f) => f.seq === seq && f.code === "proof_invalid")) {
         out.add({ code: "proof_missing", file: F.proofs, seq, id: r.id, message: `${describeRecord(seq, r.id)} has no inclusion proof` });
@@ -912,8 +1221,32 @@ function checkInclusionProofs(v: Verification, records: Map<number, BundledRecor
   return proven;
 }
 
+/** proofs.jsonl line by line, its failures to a fork (placed after the file's hash); null when it cannot be unpacked (then nothing of it counts). */
+async function checkProofLines(v: Verification, records: RecordIndex, cp: BundleCheckpoint): Promise<{ proven: Set<number>; failures: Collector } | null> {
+  const failures = v.out.fork();
+  const pv: Verification = { ...v, out: failures };
+  const proven = new Set<number>();
+  const proofsChecked = v.result.proofsChecked;
+  let n = 0;
+  try {
+    for await (const batch of v.archive.lines(F.proofs)) {
+      for (const { line, number } of batch) {
+        n++;
+        if (n % 2000 === 0) v.opts.onProgress?.({ phase: "proofs", done: n, total: v.manifest.recordCount });
+        const seq = checkProofLine(pv, line, number, records, cp);
+        if (seq !== null) proven.add(seq);
+      }
+    }
+  } catch (error) {
+    if (!(error instanceof UnpackError)) throw error;
+    v.result.proofsChecked = proofsChecked;
+    return null;
+  }
+  return { proven, failures };
+}
+
 /** One line of proofs.jsonl; returns the seq it proves, or null (with a failure). */
-function checkProofLine(v: Verification, line: Uint8Array, number: number, records: Map<number, BundledRecord>, cp: BundleCheckpoint): number | null {
+function checkProofLine(v: Verification, line: Uint8Array, number: number, records: RecordIndex, cp: BundleCheckpoint): number | null {
   const { out } = v;
   let entry: { seq?: unknown; id?: unknown; tlogProof?: unknown };
   try {
@@ -958,8 +1291,8 @@ function checkProofLine(v: Verification, line: Uint8Array, number: number, recor
 }
 
 /** SHA256SUMS (for shell users) must agree with the files. */
-function checkSha256Sums(v: Verification): void {
-  const sums = readText(v, F.sha256sums, false);
+async function checkSha256Sums(v: Verification): Promise<void> {
+  const sums = await readText(v, F.sha256sums, false);
   if (sums === null) return;
   for (const line of sums.split("\n").filter(Boolean)) {
     const m = /^([0-9a-f]{64}) {2}(.+)$/.exec(line);
@@ -967,7 +1300,7 @@ function checkSha256Sums(v: Verification): void {
       v.out.add({ code: "file_modified", file: F.sha256sums, message: `malformed line in SHA256SUMS: ${line.slice(0, 80)}` });
       continue;
     }
-    if (!v.archive.has(m[2]!) || v.archive.sha256Hex(m[2]!) !== m[1]) {
+    if (!v.archive.has(m[2]!) || (await v.archive.sha256Hex(m[2]!)) !== m[1]) {
       v.out.add({ code: "file_modified", file: m[2]!, message: `${m[2]} does not match its line in SHA256SUMS` });
     }
   }
@@ -976,7 +1309,7 @@ function checkSha256Sums(v: Verification): void {
 /** The export receipt authenticates the manifest: the export's own access-log entry, proven in the signed access log, names its SHA-256. */
 async function checkExportReceipt(v: Verification, trust: Trust): Promise<void> {
   const { out, result } = v;
-  const receiptText = readText(v, F.receipt, false);
+  const receiptText = await readText(v, F.receipt, false);
   if (receiptText === null) {
     // Every export writes one. Without it the manifest (selection, counts, which records were
     // masked) is only the bundle's word, and masked records' readable copies are bound by

@@ -25,7 +25,23 @@ export function sha256(data: Uint8Array): Buffer {
   return nodeCrypto.createHash("sha256").update(data).digest();
 }
 
-export const nodeBytesBackend: Sha256Backend<Hash> = bytesBackend(sha256);
+const PREFIXES = [Uint8Array.of(0), Uint8Array.of(1)];
+const prefixBytes = (prefix: number) => PREFIXES[prefix] ?? Uint8Array.of(prefix);
+
+/**
+ * Digests of a prefix and buffers are taken in updates, not over a concatenated copy: the
+ * bundle verifier and the export hash a ~3 KB record per leaf and ~17 node pairs per proof,
+ * and every copy is an ArrayBuffer the collector sees only late (RSS, docs/benchmarks.md).
+ */
+export const nodeBytesBackend: Sha256Backend<Hash> = {
+  ...bytesBackend(sha256),
+  digestPrefixed: (prefix, data) => nodeCrypto.createHash("sha256").update(prefixBytes(prefix)).update(data).digest(),
+  digestPair: (left, right, prefix) => {
+    const hash = nodeCrypto.createHash("sha256");
+    if (prefix !== undefined) hash.update(prefixBytes(prefix));
+    return hash.update(left).update(right).digest();
+  },
+};
 
 /** The ledger hasher on Node's SHA-256, over bytes. */
 export const nodeHasher: LogHasher<Hash> = logHasher(nodeBytesBackend);
