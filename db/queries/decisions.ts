@@ -10,7 +10,9 @@ import "server-only";
  *    next to, and the page condition is a row comparison the index can start at. seq is
  *    unique, so (value, seq) is a total order: no row is skipped or repeated between pages,
  *    however many rows arrive in the meantime;
- *  - counts are exact up to COUNT_CAP and honest above it ("more than 10,000").
+ *  - counts and histograms over the dimension filters read the decision counts (rollups kept
+ *    by the database, db/queries/decision-counts.ts) and are exact; other counts are exact
+ *    up to COUNT_CAP and honest above it ("more than 10,000").
  *
  * Timestamps leave the database as text with microsecond precision (Postgres keeps µs, a
  * JS Date only ms): a cursor built from a Date could land between two rows of the same
@@ -32,6 +34,7 @@ import {
   type StoredDecisionValue,
 } from "../../lib/ledger/xapi/decision-columns";
 import { isUuid } from "../../lib/ledger/xapi/syntax";
+import { answeredByCounts, DECISION_COUNT_TABLES, histogramGrains, splitWindow, type CountGrain, type WindowPiece } from "./decision-counts";
 import type { XapiStatement } from "../../lib/ledger/xapi/types";
 import type { DecisionCursor, DecisionFilters, DecisionSort, SortKey } from "../../lib/filters/decision-filters";
 
@@ -329,11 +332,50 @@ async function withAggregateMemory<T>(db: Pick<Db, "execute" | "transaction">, r
 
 const countRow = z.object({ n: bigintColumn });
 
-/** Counts matches, reading at most cap + 1 index entries: exact up to the cap, "more than" above. */
+/**
+ * Counts matches. Filters the decision counts can answer (answeredByCounts) are counted
+ * exactly from them, reading O(days + hours at the edges) count rows and at most two
+ * partial hours of decisions; any other filter counts rows, reading at most cap + 1 index
+ * entries: exact up to the cap, "more than" above.
+ */
 export async function countDecisions(db: Pick<Db, "execute" | "transaction">, filters: DecisionFilters, cap = COUNT_CAP): Promise<DecisionCount> {
+  if (!answeredByCounts(filters)) return countDecisionRows(db, filters, cap);
+  const rows = await queryRows(db, countDecisionsFromCountsSql(filters), countRow);
+  return { count: rows[0]?.n ?? 0, capped: false };
+}
+
+/** The row path of countDecisions (every filter; capped): what the counts must agree with. */
+export async function countDecisionRows(db: Pick<Db, "execute" | "transaction">, filters: DecisionFilters, cap = COUNT_CAP): Promise<DecisionCount> {
   const rows = await withAggregateMemory(db, (q) => queryRows(q, countDecisionsSql(filters, cap), countRow));
   const n = rows[0]?.n ?? 0;
   return n > cap ? { count: cap, capped: true } : { count: n, capped: false };
+}
+
+/** The count from the decision counts (filters answeredByCounts only; for EXPLAIN in bench/explorer.ts too). */
+export function countDecisionsFromCountsSql(filters: DecisionFilters): SQL {
+  return sql`select coalesce(sum(s.n), 0) as n from (${windowPiecesSql(filters, splitWindow(filters.from, filters.to, ["hour", "day"]))}) s`;
+}
+
+/**
+ * The pieces of a window (splitWindow) as one union of (t, actor_type, n): a count row's
+ * bucket start and count, or a decision's time and 1. One statement, so one snapshot: the
+ * counts and the rows at the edges are read as of the same moment.
+ */
+function windowPiecesSql(filters: DecisionFilters, pieces: WindowPiece[]): SQL {
+  if (pieces.length === 0) return sql`select null::timestamptz as t, null::text as actor_type, 0::bigint as n where false`;
+  // The count tables carry the dimension columns under the decisions' names, so the same
+  // filter SQL (alias d) applies to them; answeredByCounts left no other filter set.
+  const dimensions = decisionFilterSql({ ...filters, from: null, to: null });
+  const parts = pieces.map((p) => {
+    if (p.source === "rows") {
+      return sql`select d.occurred_at as t, d.actor_type, 1::bigint as n from decisions d where ${decisionFilterSql({ ...filters, from: p.from, to: p.to })}`;
+    }
+    const bounds = [dimensions];
+    if (p.from) bounds.push(sql`d.bucket >= ${p.from.toISOString()}::timestamptz`);
+    if (p.to) bounds.push(sql`d.bucket < ${p.to.toISOString()}::timestamptz`);
+    return sql`select d.bucket as t, d.actor_type, d.n from ${sql.raw(DECISION_COUNT_TABLES[p.source])} d where ${sql.join(bounds, sql` and `)}`;
+  });
+  return sql.join(parts, sql` union all `);
 }
 
 // ---------------------------------------------------------------------------------------
@@ -388,47 +430,42 @@ const histogramRow = z.object({ bucket: z.string(), actor_type: actorTypeColumn.
 const emptyCounts = (): Record<ActorType, number> =>
   Object.fromEntries(ACTOR_TYPES.map((t) => [t.value, 0])) as Record<ActorType, number>;
 
+export interface HistogramOptions {
+  /**
+   * Read the decision counts where they can answer (default true). false: the row path
+   * always, what the counts must agree with (tests and bench/explorer.ts compare the two).
+   */
+  useCounts?: boolean;
+}
+
 /**
  * Decisions per time bucket for the current filters, split by actor type. Buckets tile the
  * window [from, to); empty buckets are included so the axis is honest. An open-ended window
  * is closed at the first/last matching decision.
+ *
+ * Buckets of an hour or more over filters the decision counts can answer read the counts
+ * (O(buckets × combinations), plus at most two partial hours of rows at the window's edges;
+ * see db/queries/decision-counts.ts). Finer buckets (windows up to ~50 hours) and other
+ * filters read every matching row of the window.
  */
 export async function histogramDecisions(
   db: Pick<Db, "execute" | "transaction">,
   filters: DecisionFilters,
   now: Date = new Date(),
+  options: HistogramOptions = {},
 ): Promise<DecisionHistogram | null> {
-  let from = filters.from;
-  let to = filters.to ?? (filters.from ? now : null);
-  if (!from || !to) {
-    const bounds = await queryRows(
-      db,
-      sql`select min(d.occurred_at)::text as lo, max(d.occurred_at)::text as hi from decisions d where ${decisionFilterSql(filters)}`,
-      histogramBoundsRow,
-    );
-    const b = bounds[0];
-    if (!b?.lo || !b.hi) return null;
-    from ??= new Date(b.lo);
-    to ??= new Date(new Date(b.hi).getTime() + 1);
-  }
+  const useCounts = options.useCounts !== false && answeredByCounts(filters);
+  const bounds = await histogramWindow(db, filters, now, useCounts);
+  if (!bounds) return null;
+  const { from, to } = bounds;
   const bucketMs = pickBucketMs(Math.max(1, to.getTime() - from.getTime()));
   // Bucket edges on round UTC multiples of the width (whole hours, midnights), so bars read
   // "06:00–09:00" rather than "06:41–09:41"; the first and last bucket may be partly outside
   // the window and only count what is inside it.
   const origin = Math.floor(from.getTime() / bucketMs) * bucketMs;
-  // date_bin is timestamp arithmetic; extract(epoch) would be numeric arithmetic per row,
-  // which costs more than reading the index (153 ms vs 94 ms for 95k rows).
-  const bucket = sql`to_char(date_bin(${`${bucketMs / 1000} seconds`}::interval, d.occurred_at, ${new Date(origin).toISOString()}::timestamptz) at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"')`;
   const window = { ...filters, from, to };
-  // With nothing but a time window (the default view), one index-only range scan of the
-  // (actor_type, occurred_at) index per actor type reads just the window; a single query
-  // would walk that whole index filtering on its second column (24 h: 15 ms instead of 70 ms).
-  const query = constrainsOnlyTimeAndActor(filters)
-    ? sql`select ${bucket} as bucket, t.actor_type, count(*) as n
-          from unnest(array[${list(filters.actorTypes.length > 0 ? filters.actorTypes : ACTOR_TYPES.map((a) => a.value))}]::text[]) as t(actor_type)
-          cross join lateral (select d.occurred_at from decisions d where d.actor_type = t.actor_type and ${decisionFilterSql({ ...window, actorTypes: [] })}) d
-          group by 1, 2`
-    : sql`select ${bucket} as bucket, d.actor_type, count(*) as n from decisions d where ${decisionFilterSql(window)} group by 1, 2`;
+  const grains = useCounts ? histogramGrains(bucketMs) : null;
+  const query = grains ? histogramFromCountsSql(window, grains, bucketMs, origin) : histogramRowsSql(window, bucketMs, origin);
   const rows = await withAggregateMemory(db, (q) => queryRows(q, query, histogramRow));
   const n = Math.max(1, Math.ceil((to.getTime() - origin) / bucketMs));
   const buckets: HistogramBucket[] = Array.from({ length: n }, (_, i) => ({
@@ -443,6 +480,70 @@ export async function histogramDecisions(
     b.total += r.n;
   }
   return { from: from.toISOString(), to: to.toISOString(), bucketMs, buckets };
+}
+
+/** The histogram's window: the filters' own, an open end closed at the first/last match; null when nothing matches. */
+async function histogramWindow(db: Pick<Db, "execute">, filters: DecisionFilters, now: Date, useCounts: boolean): Promise<{ from: Date; to: Date } | null> {
+  const from = filters.from;
+  const to = filters.to ?? (filters.from ? now : null);
+  if (from && to) return { from, to };
+  const query = useCounts
+    ? histogramBoundsFromCountsSql(filters)
+    : sql`select min(d.occurred_at)::text as lo, max(d.occurred_at)::text as hi from decisions d where ${decisionFilterSql(filters)}`;
+  const b = (await queryRows(db, query, histogramBoundsRow))[0];
+  if (!b?.lo || !b.hi) return null;
+  const lo = new Date(b.lo);
+  // Only `from` is open here, and the counts' first match ignored `to`: a first match at or after it means none before.
+  if (to && lo >= to) return null;
+  return { from: from ?? lo, to: to ?? new Date(new Date(b.hi).getTime() + 1) };
+}
+
+/**
+ * The first and last matching decision, found through the counts: the first/last day with a
+ * match, its first/last hour with one, then the rows of that one hour. Bounded (the daily
+ * counts, 24 hourly buckets and an hour of rows per end) where min()/max() over the rows may
+ * walk far along an index when several filters are combined. Ignores the window's bounds
+ * (only called with `from` open; the caller checks `to`).
+ */
+function histogramBoundsFromCountsSql(filters: DecisionFilters): SQL {
+  const dims = decisionFilterSql({ ...filters, from: null, to: null });
+  const end = (agg: "min" | "max") => {
+    const fn = sql.raw(agg);
+    const day = sql`(select ${fn}(d.bucket) from ${sql.raw(DECISION_COUNT_TABLES.day)} d where ${dims})`;
+    const hour = sql`(select ${fn}(d.bucket) from ${sql.raw(DECISION_COUNT_TABLES.hour)} d where ${dims} and d.bucket >= b.day and d.bucket < b.day + interval '1 day')`;
+    const row = sql`(select ${fn}(d.occurred_at) from decisions d where ${dims} and d.occurred_at >= h.hour and d.occurred_at < h.hour + interval '1 hour')`;
+    return sql`(select ${row}::text from (select ${hour} as hour from (select ${day} as day) b) h)`;
+  };
+  return sql`select ${end("min")} as lo, ${end("max")} as hi`;
+}
+
+/**
+ * The bucket of a timestamp expression as ISO text. date_bin is timestamp arithmetic;
+ * extract(epoch) would be numeric arithmetic per row, which costs more than reading the
+ * index (153 ms vs 94 ms for 95k rows).
+ */
+function bucketSql(t: SQL, bucketMs: number, origin: number): SQL {
+  return sql`to_char(date_bin(${`${bucketMs / 1000} seconds`}::interval, ${t}, ${new Date(origin).toISOString()}::timestamptz) at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"')`;
+}
+
+/** The row path: every matching decision of the window, bucketed. */
+function histogramRowsSql(window: DecisionFilters, bucketMs: number, origin: number): SQL {
+  const bucket = bucketSql(sql`d.occurred_at`, bucketMs, origin);
+  // With nothing but a time window (the default view), one index-only range scan of the
+  // (actor_type, occurred_at) index per actor type reads just the window; a single query
+  // would walk that whole index filtering on its second column (24 h: 15 ms instead of 70 ms).
+  return constrainsOnlyTimeAndActor(window)
+    ? sql`select ${bucket} as bucket, t.actor_type, count(*) as n
+          from unnest(array[${list(window.actorTypes.length > 0 ? window.actorTypes : ACTOR_TYPES.map((a) => a.value))}]::text[]) as t(actor_type)
+          cross join lateral (select d.occurred_at from decisions d where d.actor_type = t.actor_type and ${decisionFilterSql({ ...window, actorTypes: [] })}) d
+          group by 1, 2`
+    : sql`select ${bucket} as bucket, d.actor_type, count(*) as n from decisions d where ${decisionFilterSql(window)} group by 1, 2`;
+}
+
+/** The counts path: count rows of whole hours/days and the rows of the partial hours at the edges, bucketed. */
+function histogramFromCountsSql(window: DecisionFilters, grains: CountGrain[], bucketMs: number, origin: number): SQL {
+  const pieces = windowPiecesSql(window, splitWindow(window.from, window.to, grains));
+  return sql`select ${bucketSql(sql`s.t`, bucketMs, origin)} as bucket, s.actor_type, sum(s.n) as n from (${pieces}) s group by 1, 2`;
 }
 
 // ---------------------------------------------------------------------------------------

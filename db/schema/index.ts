@@ -15,3 +15,5 @@ export * from "./erasure-requests";
 export * from "./personal-data-detection-settings";
 export * from "./legal-holds";
 export * from "./user-sessions";
+export * from "./decision-counts-hourly";
+export * from "./decision-counts-daily";

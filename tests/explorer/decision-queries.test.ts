@@ -2,7 +2,7 @@ import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
-import { countDecisions, getDecision, histogramDecisions, listDecisionFilterOptions, listDecisions, listRelatedDecisions, type DecisionListRow } from "@/db/queries/decisions";
+import { countDecisionRows, countDecisions, getDecision, histogramDecisions, listDecisionFilterOptions, listDecisions, listRelatedDecisions, type DecisionListRow } from "@/db/queries/decisions";
 import { readDecisionProof } from "@/lib/ledger-store/read-decision-proof";
 import { fromHex, toHex, utf8Encode } from "@/lib/ledger/bytes";
 import { nodeHasher } from "@/lib/hash/node-sha256";
@@ -211,10 +211,11 @@ describe.each(DATABASE_KINDS)("decision queries on %s", (kind) => {
     expect(insults.rows.every((r) => r.entityType === "post" && !got.has(r.id))).toBe(true);
   });
 
-  test("counts are exact up to the cap and say so above it", async () => {
-    expect(await countDecisions(database.db, NO_FILTERS, 1000)).toEqual({ count: stored.length, capped: false });
-    expect(await countDecisions(database.db, NO_FILTERS, 50)).toEqual({ count: 50, capped: true });
-    expect(await countDecisions(database.db, NO_FILTERS, stored.length)).toEqual({ count: stored.length, capped: false });
+  test("row counts are exact up to the cap and say so above it; over the decision counts always exact", async () => {
+    expect(await countDecisionRows(database.db, NO_FILTERS, 1000)).toEqual({ count: stored.length, capped: false });
+    expect(await countDecisionRows(database.db, NO_FILTERS, 50)).toEqual({ count: 50, capped: true });
+    expect(await countDecisionRows(database.db, NO_FILTERS, stored.length)).toEqual({ count: stored.length, capped: false });
+    expect(await countDecisions(database.db, NO_FILTERS, 50)).toEqual({ count: stored.length, capped: false });
   });
 
   test("the histogram covers the window and adds up to the count, per actor type", async () => {

@@ -10,6 +10,7 @@ import { originOf } from "../create-checkpoint";
 import { CONTENT_TABLE } from "./batch-reads";
 import { checkConsecutiveCheckpoints, compareSignedRoots, compareWithExternalStore, reportNodeMismatches, reportRewrittenHistory } from "./checkpoint-checks";
 import { checkCheckpoints, type CheckedCheckpoint } from "./checkpoint-notes";
+import { reportCountDifferences } from "./decision-counts-check";
 import { streamLog } from "./log-stream";
 import { Findings, progress, throwIfAborted, type SeqRange, type VerifyLogOptions, type VerifyRun } from "./verify-run";
 
@@ -76,6 +77,8 @@ export async function verifyLog(db: Db, opts: VerifyLogOptions): Promise<Verific
   // 4. The tail: shorter than signed, or content rows beyond the registry's end.
   if (signed.logSize < signed.signedSize) truncated(findings, signed.logSize, signed);
   if (range.fullRun) await reportOrphans(run, signed.logSize, signed.signedSize);
+  // 5. The explorer's decision counts against a recount of the rows (whole log only).
+  if (range.fullRun && opts.logId === "decisions") await reportCountDifferences(run);
 
   const total = range.toSeq - range.fromSeq + 1;
   progress(opts, total, total, started);
