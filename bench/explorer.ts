@@ -6,14 +6,19 @@
  * batches of 1,000 — the real append path, so every record is validated, canonicalised,
  * hashed, chained and Merkle-noded exactly as in production. Then times the query functions
  * of db/queries/decisions.ts over a matrix of filter combinations and prints, for each, the
- * p50/p95 of the page query (newest 50), the p95 of the capped count, and the top of the
- * EXPLAIN ANALYZE plan with the indexes it used.
+ * p50/p95 of the page query (newest 50), the p95 of the count, and the top of the EXPLAIN
+ * ANALYZE plan with the indexes it used. Then the aggregates: count and histogram for
+ * windows of 24 h, 7 d, 90 d and the whole ledger under several filters, each through the
+ * decision counts (rollups) and through the row path in the same run, and the size of the
+ * count tables.
  *
  *   BENCH_DATABASE_URL   server to use (default TEST_POSTGRES_URL or postgres://postgres@127.0.0.1:5432/postgres)
- *   EXPLORER_BENCH_ROWS  number of decisions (default 1000000)
+ *   EXPLORER_BENCH_ROWS  number of decisions (default 1000000; 10000000 for the 10M run)
+ *   EXPLORER_BENCH_DAYS  days the decisions span (default 90; 365 gives a year, the 10M shape)
  *   EXPLORER_BENCH_RUNS  timed runs per case (default 25, after 3 warm-up runs)
  *   EXPLORER_BENCH_KEEP  "1": keep the database (its name is printed) for later runs
  *   EXPLORER_BENCH_DB    reuse an existing (seeded) database by name instead of seeding
+ *   EXPLORER_BENCH_SEED_ONLY  "1": seed (and keep) the database, then stop before the timings
  *   EXPLORER_BENCH_OUT   write the markdown report to this file as well
  *   EXPLORER_BENCH_PAGE_URL  base URL of a dashboard server running against the same database
  *                        (e.g. DATABASE_URL=<printed url> npx next start): then /decisions is also
@@ -33,20 +38,19 @@ import { z } from "zod";
 import { executeSql, queryRows, type Database } from "../db/client";
 import { bigintColumn } from "../db/rows/columns";
 import {
+  countDecisionRows,
   countDecisions,
   countDecisionsSql,
-  decisionFilterSql,
   histogramDecisions,
   listDecisionFilterOptions,
   listDecisions,
   listDecisionsSql,
-  type ListDecisionsParams,
 } from "../db/queries/decisions";
 import { generateDemoStatements } from "../lib/demo/generate-demo-statements";
 import { createUser } from "../lib/services/users";
 import { appendDecisions } from "../lib/ledger-store/append-decisions";
-import { noDecisionFilters, type DecisionCursor, type DecisionFilters, type DecisionSort } from "../lib/filters/decision-filters";
 import { createBenchDatabase, type BenchDatabase } from "./support/bench-db";
+import { explorerAggregateCases, explorerPageCases, pickFilterValues, type ExplorerCase } from "./support/explorer-cases";
 import { percentile } from "./support/stats";
 import { newPersonalDataKeys } from "../tests/support/personal-data-keys";
 
@@ -55,13 +59,14 @@ const BENCH_KEYS = newPersonalDataKeys();
 const ROWS = Number(process.env.EXPLORER_BENCH_ROWS ?? 1_000_000);
 const RUNS = Number(process.env.EXPLORER_BENCH_RUNS ?? 25);
 const WARMUP = 3;
+const SEED_ONLY = process.env.EXPLORER_BENCH_SEED_ONLY === "1";
 const GENERATOR_RUN = 100_000;
 const BATCH = 1000;
 const TARGET_P95_MS = 50;
 const DAY = 86_400_000;
+/** Days the generated decisions span (every generator run covers all of them). */
+const DAYS = Number(process.env.EXPLORER_BENCH_DAYS ?? 90);
 
-const NONE = noDecisionFilters();
-const NEWEST: DecisionSort = { key: "occurredAt", direction: "desc" };
 
 function log(message: string): void {
   process.stdout.write(`[bench:explorer] ${message}\n`);
@@ -72,7 +77,7 @@ async function seed(database: Database, now: Date): Promise<{ seconds: number; r
   let written = 0;
   for (let run = 0; written < ROWS; run++) {
     const count = Math.min(GENERATOR_RUN, ROWS - written);
-    const statements = generateDemoStatements({ count, now, days: 90, seed: run + 1 });
+    const statements = generateDemoStatements({ count, now, days: DAYS, seed: run + 1 });
     for (let i = 0; i < statements.length; i += BATCH) {
       await appendDecisions(database.db, BENCH_KEYS, statements.slice(i, i + BATCH), { name: "bench-explorer" }, now);
       written += Math.min(BATCH, statements.length - i);
@@ -115,12 +120,7 @@ async function explain(database: Database, query: SQL): Promise<PlanSummary> {
   return { top: firstScan && firstScan !== top ? `${top} → ${firstScan}` : top, indexes, seqScan: lines.some((l) => /Seq Scan/.test(l)) };
 }
 
-interface Case {
-  name: string;
-  group: string;
-  params: ListDecisionsParams;
-  count?: boolean;
-}
+type Case = ExplorerCase;
 
 interface Result {
   c: Case;
@@ -187,24 +187,21 @@ interface BenchData {
   size: string;
 }
 
-/** Filter values taken from the data, as a reviewer would pick them. */
-interface Picks {
-  entityId: string;
-  session: string;
-}
 
 async function main(): Promise<void> {
   const reuse = process.env.EXPLORER_BENCH_DB;
-  const keep = process.env.EXPLORER_BENCH_KEEP === "1" || Boolean(reuse);
+  const keep = process.env.EXPLORER_BENCH_KEEP === "1" || SEED_ONLY || Boolean(reuse);
   const database = await createBenchDatabase("dl_bench_explorer", { reuse, keep });
   try {
     const data = await prepareData(database, Boolean(reuse));
+    if (SEED_ONLY) return;
     const picks = await pickFilterValues(database, data.now);
-    const cases = await benchCases(database, data.now, picks);
+    const cases = await explorerPageCases(database, data.now, picks, (label) => log(`skipped "${label}": too few matching rows for its deep page`));
     const loadBefore = loadavg()[0]!;
     const results = await timeCases(database, cases);
     const countPlans = await explainCounts(database, cases);
-    const histo = await timeHistograms(database, data.now);
+    const aggregates = await timeAggregates(database, data.now);
+    const countTables = await countTableFigures(database);
     const options = await time(() => listDecisionFilterOptions(database.db));
     log(`filter options (loose index scans) p50 ${options.p50.toFixed(1)} ms  p95 ${options.p95.toFixed(1)} ms`);
     const pageBase = process.env.EXPLORER_BENCH_PAGE_URL?.replace(/\/$/, "");
@@ -217,7 +214,7 @@ async function main(): Promise<void> {
           ["last 90 days, sorted by confidence", "?range=90d&sort=confidence"],
         ])
       : [];
-    const text = formatReport({ data, loadBefore, results, countPlans, histo, options, pages });
+    const text = formatReport({ data, loadBefore, results, countPlans, aggregates, countTables, options, pages });
     process.stdout.write("\n" + text + "\n");
     if (process.env.EXPLORER_BENCH_OUT) writeFileSync(process.env.EXPLORER_BENCH_OUT, text + "\n");
   } finally {
@@ -241,6 +238,7 @@ async function prepareData(database: BenchDatabase, reused: boolean): Promise<Be
     log("vacuum analyze (what autovacuum does on its own after a bulk insert) ...");
     await executeSql(database.db, sql`vacuum analyze decisions`);
     await executeSql(database.db, sql`vacuum analyze log_entries`);
+    await executeSql(database.db, sql`vacuum analyze decision_counts_hourly, decision_counts_daily`);
   } else {
     const r = await queryRows(database.db, sql`select max(occurred_at)::text as hi from decisions`, z.object({ hi: z.string() }));
     now = new Date(new Date(r[0]!.hi).getTime() + 1000);
@@ -249,131 +247,6 @@ async function prepareData(database: BenchDatabase, reused: boolean): Promise<Be
   const size = (await queryRows(database.db, sql`select pg_size_pretty(pg_database_size(current_database())) as s`, z.object({ s: z.string() })))[0]!.s;
   log(`${total.toLocaleString("en")} decisions, database size ${size}`);
   return { version, seedLine, now, total, size };
-}
-
-async function pickFilterValues(database: Database, now: Date): Promise<Picks> {
-  const popularEntity = (
-    await queryRows(
-      database.db,
-      sql`select entity_id, count(*) as n from decisions where entity_type = 'loan-application' and occurred_at > ${new Date(now.getTime() - 7 * DAY).toISOString()}::timestamptz
-          and verb = 'denied' group by entity_id order by count(*) desc limit 1`,
-      z.object({ entity_id: z.string(), n: bigintColumn }),
-    )
-  )[0]!;
-  const session = (
-    await queryRows(
-      database.db,
-      sql`select session_id from decisions where session_id is not null and ai_system = 'Community Safety Classifier' order by occurred_at desc offset 500 limit 1`,
-      z.object({ session_id: z.string() }),
-    )
-  )[0]!.session_id;
-  return { entityId: popularEntity.entity_id, session };
-}
-
-/** The cursor after the `offset`-th row (1-based) of a list: the start of a deep page. */
-async function cursorAt(database: Database, filters: DecisionFilters, sort: DecisionSort, offset: number): Promise<DecisionCursor | null> {
-  const expr = sort.key === "occurredAt" ? "d.occurred_at" : sort.key === "confidence" ? "coalesce(d.confidence, -2)" : "coalesce(d.latency_ms, -1)";
-  const value = sort.key === "occurredAt" ? `to_char(d.occurred_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')` : expr;
-  const dir = sql.raw(sort.direction);
-  const r = (
-    await queryRows(
-      database.db,
-      sql`select ${sql.raw(value)} as v, d.seq from decisions d where ${decisionFilterSql(filters)}
-          order by ${sql.raw(expr)} ${dir}, d.seq ${dir} offset ${offset - 1} limit 1`,
-      z.object({ v: z.union([z.string(), z.number()]), seq: bigintColumn }),
-    )
-  )[0];
-  if (!r) return null;
-  return { dir: "after", sort: sort.key, value: sort.key === "occurredAt" ? String(r.v) : Number(r.v), seq: r.seq };
-}
-
-/** The matrix of filter combinations, then deep pages (those with enough rows). */
-async function benchCases(database: Database, now: Date, picks: Picks): Promise<Case[]> {
-  const ago = (days: number) => new Date(now.getTime() - days * DAY);
-  const f = (p: Partial<DecisionFilters>): DecisionFilters => ({ ...NONE, ...p });
-  const d7 = ago(7);
-  const prefix = picks.entityId.slice(0, -2);
-  const cases: Case[] = [
-    { group: "baseline", name: "no filters, newest 50 (baseline)", params: { filters: NONE, sort: NEWEST } },
-    { group: "time", name: "last 24 hours", params: { filters: f({ from: ago(1) }), sort: NEWEST } },
-    { group: "time", name: "last 7 days", params: { filters: f({ from: d7 }), sort: NEWEST } },
-    { group: "time", name: "last 30 days", params: { filters: f({ from: ago(30) }), sort: NEWEST } },
-    { group: "time", name: "last 90 days", params: { filters: f({ from: ago(90) }), sort: NEWEST } },
-    { group: "time", name: "custom week, 37–30 days ago", params: { filters: f({ from: ago(37), to: ago(30) }), sort: NEWEST } },
-    { group: "single", name: `entity id exact (${picks.entityId})`, params: { filters: f({ entityId: picks.entityId }), sort: NEWEST } },
-    { group: "single", name: `entity id prefix (${prefix}…)`, params: { filters: f({ entityId: prefix, entityMatch: "prefix" }), sort: NEWEST } },
-    { group: "single", name: "entity type patient-encounter", params: { filters: f({ entityType: "patient-encounter" }), sort: NEWEST } },
-    { group: "single", name: "actor type human", params: { filters: f({ actorTypes: ["human"] }), sort: NEWEST } },
-    { group: "single", name: "actor types ai_assisted_human + human", params: { filters: f({ actorTypes: ["ai_assisted_human", "human"] }), sort: NEWEST } },
-    { group: "single", name: "AI system ED Triage Assistant", params: { filters: f({ aiSystems: ["ED Triage Assistant"] }), sort: NEWEST } },
-    { group: "single", name: "model version 3.0.4 (retired in week 1)", params: { filters: f({ modelVersions: ["3.0.4"] }), sort: NEWEST } },
-    { group: "single", name: "model version 5.4.0-beta.2 (5% canary)", params: { filters: f({ modelVersions: ["5.4.0-beta.2"] }), sort: NEWEST } },
-    { group: "single", name: "verb overrode", params: { filters: f({ verbs: ["overrode"] }), sort: NEWEST } },
-    { group: "single", name: "outcome denied", params: { filters: f({ outcomes: ["denied"] }), sort: NEWEST } },
-    { group: "single", name: "human review overridden", params: { filters: f({ humanReview: ["overridden"] }), sort: NEWEST } },
-    { group: "single", name: "session id", params: { filters: f({ sessionId: picks.session }), sort: NEWEST } },
-    { group: "single", name: "confidence 0.40–0.45", params: { filters: f({ confidenceMin: 0.4, confidenceMax: 0.45 }), sort: NEWEST } },
-    { group: "single", name: "confidence ≤ 0.05", params: { filters: f({ confidenceMax: 0.05 }), sort: NEWEST } },
-    { group: "text", name: 'free text "debt income"', params: { filters: f({ text: "debt income" }), sort: NEWEST } },
-    { group: "text", name: 'free text "timed out" (errors)', params: { filters: f({ text: '"timed out"' }), sort: NEWEST } },
-    { group: "text", name: 'free text "harassment -spam", last 7 days', params: { filters: f({ text: "harassment -spam", from: d7 }), sort: NEWEST } },
-    { group: "pairs", name: "7 days + verb denied", params: { filters: f({ from: d7, verbs: ["denied"] }), sort: NEWEST } },
-    { group: "pairs", name: "7 days + model version 3.2.0", params: { filters: f({ from: d7, modelVersions: ["3.2.0"] }), sort: NEWEST } },
-    { group: "pairs", name: "AI system loans + outcome denied", params: { filters: f({ aiSystems: ["Loan Underwriting Assistant"], outcomes: ["denied"] }), sort: NEWEST } },
-    { group: "pairs", name: "actor human_approved_ai + review approved", params: { filters: f({ actorTypes: ["human_approved_ai"], humanReview: ["approved"] }), sort: NEWEST } },
-    { group: "pairs", name: "30 days + confidence ≤ 0.3", params: { filters: f({ from: ago(30), confidenceMax: 0.3 }), sort: NEWEST } },
-    { group: "pairs", name: "7 days + entity id", params: { filters: f({ from: d7, entityId: picks.entityId }), sort: NEWEST } },
-    { group: "pairs", name: "verb overrode + confidence ≤ 0.2", params: { filters: f({ verbs: ["overrode"], confidenceMax: 0.2 }), sort: NEWEST } },
-    {
-      group: "all",
-      name: "the reviewer's question: 7 d + loans + 3.2.0 + denied + entity + human-approved",
-      params: {
-        filters: f({
-          from: d7,
-          aiSystems: ["Loan Underwriting Assistant"],
-          modelVersions: ["3.2.0"],
-          verbs: ["denied"],
-          entityType: "loan-application",
-          entityId: picks.entityId,
-          actorTypes: ["human_approved_ai"],
-        }),
-        sort: NEWEST,
-      },
-    },
-    {
-      group: "all",
-      name: "everything: 30 d + system + version + verb + outcome + actor + review + confidence + text",
-      params: {
-        filters: f({
-          from: ago(30),
-          aiSystems: ["Loan Underwriting Assistant"],
-          modelVersions: ["3.2.0"],
-          verbs: ["denied"],
-          outcomes: ["denied"],
-          actorTypes: ["human_approved_ai"],
-          humanReview: ["approved"],
-          confidenceMin: 0.5,
-          text: "debt",
-        }),
-        sort: NEWEST,
-      },
-    },
-    { group: "sort", name: "sort confidence, highest first", params: { filters: NONE, sort: { key: "confidence", direction: "desc" } } },
-    { group: "sort", name: "sort confidence, lowest first, 7 days", params: { filters: f({ from: d7 }), sort: { key: "confidence", direction: "asc" } } },
-    { group: "sort", name: "sort latency, slowest first, ED triage", params: { filters: f({ aiSystems: ["ED Triage Assistant"] }), sort: { key: "latencyMs", direction: "desc" } } },
-  ];
-  const deep: [string, DecisionFilters, DecisionSort, number][] = [
-    ["page 201 (after 10,000 rows), no filters", NONE, NEWEST, 10_000],
-    ["page 10,001 (after 500,000 rows), no filters", NONE, NEWEST, 500_000],
-    ["page 101 of 30 d + outcome denied", f({ from: ago(30), outcomes: ["denied"] }), NEWEST, 5_000],
-    ["page 201 sorted by confidence", NONE, { key: "confidence", direction: "desc" }, 10_000],
-  ];
-  for (const [label, filters, sort, offset] of deep) {
-    const cursor = await cursorAt(database, filters, sort, offset);
-    if (cursor) cases.push({ group: "deep", name: label, params: { filters, sort, cursor } });
-    else log(`skipped "${label}": fewer than ${offset} matching rows`);
-  }
-  return cases;
 }
 
 async function timeCases(database: Database, cases: Case[]): Promise<Result[]> {
@@ -409,23 +282,66 @@ async function explainCounts(database: Database, cases: Case[]): Promise<{ name:
   return countPlans;
 }
 
-async function timeHistograms(database: Database, now: Date): Promise<{ name: string; p95: number; p50: number }[]> {
-  const ago = (days: number) => new Date(now.getTime() - days * DAY);
-  const f = (p: Partial<DecisionFilters>): DecisionFilters => ({ ...NONE, ...p });
-  const d7 = ago(7);
-  const histo: { name: string; p95: number; p50: number }[] = [];
-  for (const [label, filters] of [
-    ["last 24 hours", f({ from: ago(1), to: now })],
-    ["last 7 days", f({ from: d7, to: now })],
-    ["last 7 days + verb denied", f({ from: d7, to: now, verbs: ["denied"] })],
-    ["last 30 days", f({ from: ago(30), to: now })],
-    ["last 90 days (every row)", f({ from: ago(90), to: now })],
-  ] as [string, DecisionFilters][]) {
-    const t = await time(() => histogramDecisions(database.db, filters, now));
-    histo.push({ name: label, ...t });
-    log(`histogram ${label.padEnd(40)} p50 ${t.p50.toFixed(1)} ms  p95 ${t.p95.toFixed(1)} ms`);
+type Timing = { p50: number; p95: number; max: number };
+
+/** One window × filter case of the aggregates: each read through the decision counts and through the rows. */
+interface AggregateResult {
+  name: string;
+  bucketMs: number | null;
+  count: Timing & { value: string };
+  countRows: Timing & { value: string };
+  histogram: Timing;
+  histogramRows: Timing;
+}
+
+const countText = (c: { count: number; capped: boolean }) => (c.capped ? `> ${c.count.toLocaleString("en")}` : c.count.toLocaleString("en"));
+
+/**
+ * Count and histogram for windows of 24 h, 7 d, 90 d and the whole ledger under several
+ * filter combinations, each through the decision counts (the default path) and through the
+ * row path (countDecisionRows, histogramDecisions useCounts: false) in the same run.
+ */
+async function timeAggregates(database: Database, now: Date): Promise<AggregateResult[]> {
+  const cases = explorerAggregateCases(now);
+  const out: AggregateResult[] = [];
+  for (const [name, filters] of cases) {
+    const count = await time(() => countDecisions(database.db, filters));
+    const countRows = await time(() => countDecisionRows(database.db, filters));
+    const histogram = await time(() => histogramDecisions(database.db, filters, now));
+    const histogramRows = await time(() => histogramDecisions(database.db, filters, now, { useCounts: false }));
+    const h = await histogramDecisions(database.db, filters, now);
+    const r: AggregateResult = {
+      name,
+      bucketMs: h?.bucketMs ?? null,
+      count: { ...count, value: countText(await countDecisions(database.db, filters)) },
+      countRows: { ...countRows, value: countText(await countDecisionRows(database.db, filters)) },
+      histogram,
+      histogramRows,
+    };
+    out.push(r);
+    log(
+      `${name.padEnd(72)} count p95 ${count.p95.toFixed(1).padStart(6)} (rows ${countRows.p95.toFixed(1).padStart(6)}) ms  ` +
+        `histogram p95 ${histogram.p95.toFixed(1).padStart(6)} (rows ${histogramRows.p95.toFixed(1).padStart(6)}) ms  ${r.count.value}`,
+    );
   }
-  return histo;
+  return out;
+}
+
+/** Size of the two count tables and the cost of reading each whole (what a whole-ledger histogram would read from it). */
+interface CountTableFigures {
+  hourlyRows: number;
+  dailyRows: number;
+  hourlyRead: Timing;
+  dailyRead: Timing;
+}
+
+async function countTableFigures(database: Database): Promise<CountTableFigures> {
+  const size = async (table: string) => (await queryRows(database.db, sql`select count(*) as n from ${sql.raw(table)}`, z.object({ n: bigintColumn })))[0]!.n;
+  const read = (table: string) =>
+    time(() => queryRows(database.db, sql`select date_bin('1 day', bucket, '1970-01-01Z'), actor_type, sum(n) from ${sql.raw(table)} group by 1, 2`, z.object({})));
+  const f = { hourlyRows: await size("decision_counts_hourly"), dailyRows: await size("decision_counts_daily"), hourlyRead: await read("decision_counts_hourly"), dailyRead: await read("decision_counts_daily") };
+  log(`count tables: hourly ${f.hourlyRows} rows (whole read p95 ${f.hourlyRead.p95.toFixed(1)} ms), daily ${f.dailyRows} rows (p95 ${f.dailyRead.p95.toFixed(1)} ms)`);
+  return f;
 }
 
 function formatReport(r: {
@@ -433,7 +349,8 @@ function formatReport(r: {
   loadBefore: number;
   results: Result[];
   countPlans: { name: string; plan: PlanSummary }[];
-  histo: { name: string; p95: number; p50: number }[];
+  aggregates: AggregateResult[];
+  countTables: CountTableFigures;
   options: { p50: number; p95: number };
   pages: { name: string; p50: number; p95: number }[];
 }): string {
@@ -449,7 +366,7 @@ function formatReport(r: {
   );
   if (data.seedLine) report.push(data.seedLine);
   report.push(
-    `Page query = \`listDecisions\` (newest 50 unless noted), ${RUNS} timed runs after ${WARMUP} warm-up runs; count = \`countDecisions\` (exact up to 10,000). Plan = EXPLAIN ANALYZE top node → first scan node; indexes used.`,
+    `Page query = \`listDecisions\` (newest 50 unless noted), ${RUNS} timed runs after ${WARMUP} warm-up runs; count = \`countDecisions\` (exact from the decision counts when they can answer the filters, otherwise exact up to 10,000). Plan = EXPLAIN ANALYZE top node → first scan node; indexes used.`,
     "",
     "| Case | Rows | p50 ms | p95 ms | Count p95 ms | Count | Plan (top → scan) | Indexes |",
     "| --- | ---: | ---: | ---: | ---: | ---: | --- | --- |",
@@ -468,10 +385,9 @@ function formatReport(r: {
     "",
     "Count plans: " + r.countPlans.map((c) => `${c.name}: ${c.plan.top} [${c.plan.indexes.join(", ")}]${c.plan.seqScan ? " (Seq Scan!)" : ""}`).join("; ") + ".",
     "",
-    "| Histogram (`histogramDecisions`) | p50 ms | p95 ms |",
-    "| --- | ---: | ---: |",
-    ...r.histo.map((h) => `| ${h.name} | ${h.p50.toFixed(1)} | ${h.p95.toFixed(1)} |`),
-    `| Filter options (\`listDecisionFilterOptions\`, 5 loose index scans) | ${r.options.p50.toFixed(1)} | ${r.options.p95.toFixed(1)} |`,
+    `Filter options (\`listDecisionFilterOptions\`, 5 loose index scans): p50 ${r.options.p50.toFixed(1)} ms, p95 ${r.options.p95.toFixed(1)} ms.`,
+    "",
+    ...formatAggregates(r.aggregates, r.countTables),
   );
   if (r.pages.length > 0) {
     report.push(
@@ -484,6 +400,24 @@ function formatReport(r: {
     );
   }
   return report.join("\n");
+}
+
+const ms = (t: Timing) => `${t.p50.toFixed(1)} / ${t.p95.toFixed(1)}`;
+
+function formatAggregates(aggregates: AggregateResult[], t: CountTableFigures): string[] {
+  const bucket = (b: number | null) => (b === null ? "–" : b >= DAY ? `${b / DAY} d` : b >= 3_600_000 ? `${b / 3_600_000} h` : `${b / 60_000} min`);
+  const worst = (pick: (a: AggregateResult) => Timing) => aggregates.filter((a) => !a.name.includes("not answerable")).reduce((m, a) => Math.max(m, pick(a).p95), 0);
+  return [
+    "| Aggregate case (window, filters) | Bucket | Count | Count p50 / p95 ms | Row-path count | Row-path count p50 / p95 ms | Histogram p50 / p95 ms | Row-path histogram p50 / p95 ms |",
+    "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
+    ...aggregates.map(
+      (a) => `| ${a.name} | ${bucket(a.bucketMs)} | ${a.count.value} | ${ms(a.count)} | ${a.countRows.value} | ${ms(a.countRows)} | ${ms(a.histogram)} | ${ms(a.histogramRows)} |`,
+    ),
+    "",
+    `Slowest over the decision counts: count p95 ${worst((a) => a.count).toFixed(1)} ms, histogram p95 ${worst((a) => a.histogram).toFixed(1)} ms. ` +
+      `Count tables: hourly ${t.hourlyRows.toLocaleString("en")} rows (read whole, grouped by day: p50 / p95 ${ms(t.hourlyRead)} ms), ` +
+      `daily ${t.dailyRows.toLocaleString("en")} rows (${ms(t.dailyRead)} ms).`,
+  ];
 }
 
 main().catch((error) => {

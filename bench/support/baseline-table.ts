@@ -8,14 +8,14 @@ import { executeSql, queryRows, type Db } from "../../db/client";
  * no chain, no Merkle nodes. Inserting the same rows into it in the same batches is what
  * storing the decisions costs at all; the ledger's overhead is measured against that.
  */
-export async function createBaselineTable(db: Db, months: string[]): Promise<void> {
-  await executeSql(db, sql.raw(`drop table if exists decisions_baseline`));
-  await executeSql(db, sql.raw(`create table decisions_baseline (like decisions including all) partition by range (recorded_at)`));
+export async function createBaselineTable(db: Db, months: string[], table = "decisions_baseline"): Promise<void> {
+  await executeSql(db, sql.raw(`drop table if exists ${table}`));
+  await executeSql(db, sql.raw(`create table ${table} (like decisions including all) partition by range (recorded_at)`));
   for (const month of months) {
     const start = `${month}-01T00:00:00Z`;
     const d = new Date(start);
     const end = new Date(Date.UTC(d.getUTCFullYear(), d.getUTCMonth() + 1, 1)).toISOString();
-    await executeSql(db, sql.raw(`create table decisions_baseline_${month.replace("-", "_")} partition of decisions_baseline for values from ('${start}') to ('${end}')`));
+    await executeSql(db, sql.raw(`create table ${table}_${month.replace("-", "_")} partition of ${table} for values from ('${start}') to ('${end}')`));
   }
 }
 
@@ -57,20 +57,26 @@ export async function columnTypes(db: Db, columns: string[]): Promise<string[]> 
   return columns.map((c) => byName.get(c)!);
 }
 
-/**
- * Drops the secondary (explorer) indexes of `decisions` and returns their definitions.
- * Used only to fill the big benchmark log faster: (b) and (c) read by seq and by Merkle
- * node, never through these indexes, and maintaining a dozen of them (one GIN) row by row
- * is most of what an insert costs.
- */
-export async function dropSecondaryIndexes(db: Db): Promise<string[]> {
-  const rows = await queryRows(
+/** The secondary (non-primary-key) indexes of a table, with their CREATE INDEX definitions. */
+export async function secondaryIndexes(db: Db, table = "decisions"): Promise<{ name: string; def: string }[]> {
+  return queryRows(
     db,
     sql`select i.relname as name, pg_get_indexdef(i.oid) as def from pg_index x
         join pg_class i on i.oid = x.indexrelid
-        where x.indrelid = 'decisions'::regclass and not x.indisprimary`,
+        where x.indrelid = ${table}::regclass and not x.indisprimary
+        order by i.relname`,
     z.object({ name: z.string(), def: z.string() }),
   );
+}
+
+/**
+ * Drops the secondary (explorer) indexes of `decisions` (or of a copy of it) and returns
+ * their definitions. Used to fill the big benchmark log faster: (b) and (c) read by seq and
+ * by Merkle node, never through these indexes, and maintaining a dozen of them (one GIN) row
+ * by row is most of what an insert costs.
+ */
+export async function dropSecondaryIndexes(db: Db, table = "decisions"): Promise<string[]> {
+  const rows = await secondaryIndexes(db, table);
   for (const r of rows) await executeSql(db, sql.raw(`drop index if exists "${r.name}"`));
   return rows.map((r) => r.def);
 }
