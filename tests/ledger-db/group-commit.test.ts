@@ -1,5 +1,5 @@
 import { sql } from "drizzle-orm";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { z } from "zod";
 import { queryRows, type Db } from "@/db/client";
 import { bigintColumn } from "@/db/rows/columns";
@@ -9,8 +9,8 @@ import { sequenceBatches, type PendingBatch } from "@/lib/ledger-store/sequence-
 import { verifyLog } from "@/lib/ledger-store/verify/verify-database";
 import type { XapiStatement } from "@/lib/ledger/xapi/types";
 import { TEST_KEYS } from "@/tests/support/personal-data-keys";
-import { createTestDatabase, DATABASE_KINDS, type TestDatabase } from "../support/test-databases";
-import { checkpoint, newKeys, statements, tempCheckpointStore, type LedgerKeys, type TempCheckpointStore } from "./ledger-fixture";
+import { DATABASE_KINDS } from "../support/test-databases";
+import { checkpoint, statements, useLedgerTestbed } from "./ledger-fixture";
 
 const WRITER = { name: "group-commit-writer" };
 const NOW = new Date("2026-03-15T12:00:00Z");
@@ -25,46 +25,34 @@ async function storedCount(db: Db): Promise<number> {
 }
 
 describe.each(DATABASE_KINDS)("group commit of the decisions log (%s)", (kind) => {
-  let t: TestDatabase;
-  let keys: LedgerKeys;
-  let store: TempCheckpointStore;
-
-  beforeAll(async () => {
-    t = await createTestDatabase(kind);
-    keys = await newKeys();
-    store = tempCheckpointStore();
-  });
-  afterAll(async () => {
-    await t?.drop();
-    store?.remove();
-  });
+  const bed = useLedgerTestbed(kind);
 
   async function expectVerifies() {
-    await checkpoint(t.db, keys, store);
-    const report = await verifyLog(t.db, { logId: "decisions", verifierKeys: [keys.verifierKey], externalStore: store });
+    await checkpoint(bed.t.db, bed.keys, bed.store);
+    const report = await verifyLog(bed.t.db, { logId: "decisions", verifierKeys: [bed.keys.verifierKey], externalStore: bed.store });
     expect(report.failures).toEqual([]);
     expect(report.ok).toBe(true);
   }
 
   it("places the batches of one group as if they had run one after another", async () => {
     const stored = statements(2);
-    await appendDecisions(t.db, TEST_KEYS, structuredClone(stored), WRITER, NOW);
-    const before = await storedCount(t.db);
+    await appendDecisions(bed.t.db, TEST_KEYS, structuredClone(stored), WRITER, NOW);
+    const before = await storedCount(bed.t.db);
 
     const [a1, a2, a3] = statements(3);
     const b = statements(2);
     const changedStored = { ...structuredClone(stored[0]!), verb: { ...stored[0]!.verb, display: { en: "changed" } } };
     const changedA1 = { ...structuredClone(a1!), verb: { ...a1!.verb, display: { en: "changed" } } };
     const batches = [
-      await pending(t.db, [a1!, a2!, a3!]),
+      await pending(bed.t.db, [a1!, a2!, a3!]),
       // A stored id with other content: this batch alone is refused.
-      await pending(t.db, [b[0]!, changedStored]),
+      await pending(bed.t.db, [b[0]!, changedStored]),
       // A retry of a statement new in the first batch, and a retry of a stored one.
-      await pending(t.db, [b[1]!, a2!, stored[1]!]),
+      await pending(bed.t.db, [b[1]!, a2!, stored[1]!]),
       // The first batch's id with other content: refused, as it would be after that batch.
-      await pending(t.db, [changedA1]),
+      await pending(bed.t.db, [changedA1]),
     ];
-    const outcomes = await sequenceBatches(t.db, batches);
+    const outcomes = await sequenceBatches(bed.t.db, batches);
 
     expect(outcomes.map((o) => o.ok)).toEqual([true, false, true, false]);
     const [first, refused, third, alsoRefused] = outcomes;
@@ -82,33 +70,33 @@ describe.each(DATABASE_KINDS)("group commit of the decisions log (%s)", (kind) =
     expect(retriedStored).toMatchObject({ seq: 1, created: false });
     expect(first!.value.treeSize).toBe(before + 4);
     expect(third!.value.treeSize).toBe(before + 4);
-    expect(await storedCount(t.db)).toBe(before + 4);
+    expect(await storedCount(bed.t.db)).toBe(before + 4);
     await expectVerifies();
   });
 
   it("a group with nothing new stores nothing and answers with the stored records", async () => {
-    const before = await storedCount(t.db);
+    const before = await storedCount(bed.t.db);
     const again = statements(1);
-    await appendDecisions(t.db, TEST_KEYS, structuredClone(again), WRITER, NOW);
-    const outcomes = await sequenceBatches(t.db, [await pending(t.db, again), await pending(t.db, again)]);
+    await appendDecisions(bed.t.db, TEST_KEYS, structuredClone(again), WRITER, NOW);
+    const outcomes = await sequenceBatches(bed.t.db, [await pending(bed.t.db, again), await pending(bed.t.db, again)]);
     expect(outcomes.map((o) => o.ok && o.value.records[0]!.created)).toEqual([false, false]);
-    expect(await storedCount(t.db)).toBe(before + 1);
+    expect(await storedCount(bed.t.db)).toBe(before + 1);
   });
 
   it("spreads a group over the months its batches were recorded in", async () => {
-    const before = await storedCount(t.db);
-    const outcomes = await sequenceBatches(t.db, [
-      await pending(t.db, statements(2), new Date("2026-05-31T23:59:59.999Z")),
-      await pending(t.db, statements(2), new Date("2026-06-01T00:00:00.000Z")),
+    const before = await storedCount(bed.t.db);
+    const outcomes = await sequenceBatches(bed.t.db, [
+      await pending(bed.t.db, statements(2), new Date("2026-05-31T23:59:59.999Z")),
+      await pending(bed.t.db, statements(2), new Date("2026-06-01T00:00:00.000Z")),
     ]);
     expect(outcomes.every((o) => o.ok)).toBe(true);
-    expect(await storedCount(t.db)).toBe(before + 4);
+    expect(await storedCount(bed.t.db)).toBe(before + 4);
     await expectVerifies();
   });
 
   it("many concurrent appends through one handle get gap-free, contiguous sequence numbers", async () => {
-    const before = await storedCount(t.db);
-    const results = await Promise.all(Array.from({ length: 24 }, () => appendDecisions(t.db, TEST_KEYS, statements(5), WRITER)));
+    const before = await storedCount(bed.t.db);
+    const results = await Promise.all(Array.from({ length: 24 }, () => appendDecisions(bed.t.db, TEST_KEYS, statements(5), WRITER)));
     for (const r of results) {
       const s = r.records.map((x) => x.seq);
       expect(s).toEqual(Array.from({ length: 5 }, (_, i) => s[0]! + i));

@@ -17,6 +17,8 @@ import { createCheckpoint, originOf } from "@/lib/ledger-store/create-checkpoint
 import { extendLog } from "@/lib/ledger-store/log-append";
 import type { LogId } from "@/lib/ledger/log-id";
 import type { XapiStatement } from "@/lib/ledger/xapi/types";
+import { afterAll, beforeAll } from "vitest";
+import type { DatabaseKind } from "@/db/client";
 import { createTestDatabase, TEST_POSTGRES_URL, type TestDatabase } from "../support/test-databases";
 import { TEST_KEYS } from "@/tests/support/personal-data-keys";
 
@@ -43,6 +45,27 @@ export class TempCheckpointStore extends DirectoryCheckpointStore {
 
 export function tempCheckpointStore(): TempCheckpointStore {
   return new TempCheckpointStore();
+}
+
+export interface LedgerTestbed {
+  t: TestDatabase;
+  keys: LedgerKeys;
+  store: TempCheckpointStore;
+}
+
+/** A fresh database, signer keys and checkpoint store for the enclosing describe block, removed after it. */
+export function useLedgerTestbed(kind: DatabaseKind): LedgerTestbed {
+  const bed = {} as LedgerTestbed;
+  beforeAll(async () => {
+    bed.t = await createTestDatabase(kind);
+    bed.keys = await newKeys();
+    bed.store = tempCheckpointStore();
+  });
+  afterAll(async () => {
+    await bed.t?.drop();
+    bed.store?.remove();
+  });
+  return bed;
 }
 
 let statementSeed = 0;
