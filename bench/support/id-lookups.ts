@@ -7,10 +7,13 @@
  * timed on the same ids. The "today" forms MIRROR those functions' WHERE clauses; the
  * "via log_entries" forms are the proposed replacements. log_entries.entry_id equals
  * decisions.id for every record (verify-db checks it), so both forms find the same rows.
+ *
+ * Migration 0010 dropped decisions_id_idx (the code now uses the log_entries forms), so the
+ * comparison builds the index for the "before" forms and drops it again afterwards.
  */
 import { sql, type SQL } from "drizzle-orm";
 import { z } from "zod";
-import { queryRows, type Db } from "../../db/client";
+import { executeSql, queryRows, type Db } from "../../db/client";
 import { planReads } from "./index-plans";
 import { percentile, timed } from "./stats";
 
@@ -59,10 +62,16 @@ export async function compareIdLookups(db: Db, parents: Map<string, string>): Pr
   const ids = (await queryRows(db, sql`select id::text as id from decisions order by random() limit 10000`, z.object({ id: z.string() }))).map((r) => r.id);
   const singles = ids.slice(0, 200);
   const lists = Array.from({ length: 10 }, (_, i) => ids.slice(i * 1000, (i + 1) * 1000)).filter((l) => l.length > 0);
-  return [
-    await form(db, parents, "one id, as getDecision today (decisions.id)", singles, one.today),
-    await form(db, parents, "one id via log_entries (entry_id → seq, recorded_at)", singles, one.viaLog),
-    await form(db, parents, "1,000 ids, as the export today (decisions.id)", lists, many.today),
-    await form(db, parents, "1,000 ids via log_entries (positions only)", lists, many.viaLog),
-  ];
+  await executeSql(db, sql`create index decisions_id_idx on decisions (id)`);
+  await executeSql(db, sql`analyze decisions`);
+  try {
+    return [
+      await form(db, parents, "one id on decisions_id_idx (before 0010)", singles, one.today),
+      await form(db, parents, "one id via log_entries (entry_id → seq, recorded_at), as getDecision", singles, one.viaLog),
+      await form(db, parents, "1,000 ids on decisions_id_idx (before 0010)", lists, many.today),
+      await form(db, parents, "1,000 ids via log_entries, as the export", lists, many.viaLog),
+    ];
+  } finally {
+    await executeSql(db, sql`drop index decisions_id_idx`);
+  }
 }

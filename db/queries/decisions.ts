@@ -658,10 +658,12 @@ export async function getDecision(db: Pick<Db, "execute">, id: string): Promise<
   if (!isDecisionId(id)) return null;
   const rows = await queryRows(
     db,
+    // Found through the registry's unique (log_id, entry_id) and then the content row's
+    // primary key: decisions has no index on id of its own (random UUIDs cost every insert).
     sql`select ${LIST_COLUMNS}, ${detailColumnsRead.select}, d.writer, d.canonical, e.leaf_hash, e.chain_hash
-        from decisions d
-        join log_entries e on e.log_id = 'decisions' and e.seq = d.seq and e.recorded_at = d.recorded_at
-        where d.id = ${id.toLowerCase()}::uuid
+        from log_entries e
+        join decisions d on d.seq = e.seq and d.recorded_at = e.recorded_at
+        where e.log_id = 'decisions' and e.entry_id = ${id.toLowerCase()}::uuid and d.id = e.entry_id
         limit 1`,
     detailRow,
   );

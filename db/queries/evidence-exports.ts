@@ -1,9 +1,9 @@
 import "server-only";
-import { and, asc, desc, eq, sql, type SQL } from "drizzle-orm";
+import { and, asc, desc, eq, inArray } from "drizzle-orm";
 import { alias } from "drizzle-orm/pg-core";
 import { decisionFilterSql } from "./decisions";
 import type { Db } from "../client";
-import { decisions, evidenceExports, type EvidenceExportStatus } from "../schema";
+import { decisions, evidenceExports, logEntries, type EvidenceExportStatus } from "../schema";
 import type { DecisionFilters } from "../../lib/filters/decision-filters";
 import { isUuid } from "../../lib/ledger/xapi/syntax";
 
@@ -81,16 +81,17 @@ export async function listSelectedDecisionSeqs(
   db: Reader,
   params: { filters: DecisionFilters | null; ids: string[] | null },
 ): Promise<number[]> {
-  let where: SQL;
   if (params.ids) {
     if (params.ids.length === 0) return [];
-    where = sql`d.id in (${sql.join(
-      params.ids.map((id) => sql`${id}::uuid`),
-      sql`, `,
-    )})`;
-  } else {
-    where = decisionFilterSql(params.filters!);
+    // Through the registry's unique (log_id, entry_id), then the content row's primary key.
+    const rows = await db
+      .select({ seq: d.seq })
+      .from(logEntries)
+      .innerJoin(d, and(eq(d.seq, logEntries.seq), eq(d.recordedAt, logEntries.recordedAt), eq(d.id, logEntries.entryId)))
+      .where(and(eq(logEntries.logId, "decisions"), inArray(logEntries.entryId, params.ids)))
+      .orderBy(asc(d.seq));
+    return rows.map((r) => r.seq);
   }
-  const rows = await db.select({ seq: d.seq }).from(d).where(where).orderBy(asc(d.seq));
+  const rows = await db.select({ seq: d.seq }).from(d).where(decisionFilterSql(params.filters!)).orderBy(asc(d.seq));
   return rows.map((r) => r.seq);
 }

@@ -90,8 +90,9 @@ export const decisions = pgTable(
   // keyset pages (row comparison on (occurred_at, seq)) start inside the index. Indexes on
   // the partitioned parent are created on every monthly partition.
   (t) => [
+    // No index on id: a lookup by id goes through log_entries' unique (log_id, entry_id) and
+    // then this primary key. An index of random UUIDs cost every insert (bench:index-cost).
     primaryKey({ columns: [t.seq, t.recordedAt] }),
-    index("decisions_id_idx").on(t.id),
     index("decisions_occurred_at_idx").on(t.occurredAt.desc(), t.seq.desc()),
     index("decisions_entity_type_idx").on(t.entityType, t.occurredAt.desc(), t.seq.desc()),
     // text_pattern_ops: prefix matches (LIKE 'abc%') use the index whatever the collation.
