@@ -12,7 +12,7 @@ import type { PersonalDataKeys } from "../privacy/personal-data-keys";
 import { LedgerConflictError, type ItemError } from "./errors";
 import type { ItemOutcome } from "./group-commit";
 import { insertRowsAsJson } from "./insert-json-rows";
-import { extendLog, insertLogEntries, lockLog, readLogHead } from "./log-append";
+import { extendLog, insertLogEntries, lockLog, readLogHead, type LogHead } from "./log-append";
 import { storeSealed, type SealedBatch } from "./seal-openings";
 import type { PreparedDecision, Writer } from "./prepare-decisions";
 
@@ -55,12 +55,13 @@ export interface PendingBatch {
  * nothing of the others with it.
  */
 export async function sequenceBatches(db: Db, batches: PendingBatch[]): Promise<ItemOutcome<AppendResult>[]> {
-  return db.transaction(async (tx) => {
+  let committed: LogHead | null = null;
+  const outcomes = await db.transaction(async (tx) => {
     await lockLog(tx, "decisions");
     const existing = await readExisting(tx, batches.flatMap((b) => b.prepared.map((p) => p.id)));
     const plans = planBatches(batches, existing);
     const fresh = plans.flatMap((plan) => (plan.ok ? plan.fresh : []));
-    const head = await readLogHead(tx, "decisions");
+    const head = await readLogHead(tx, "decisions", committedHeads.get(db));
     if (fresh.length === 0) return plans.map((plan) => outcomeOf(plan, new Map(), head.size));
 
     const { appended, nodes, head: newHead } = extendLog(
@@ -82,9 +83,16 @@ export async function sequenceBatches(db: Db, batches: PendingBatch[]): Promise<
     const placed = new Map(appended.map((a) => [a.entryId, { seq: a.seq, leafHash: toHex(a.leafHash) }]));
     const toSeal = plans.flatMap((plan, i) => (plan.ok ? [freshPart(batches[i]!.sealed, plan.fresh)] : []));
     await storeSealed(tx, batches[0]!.keys, toSeal, new Map(appended.map((a) => [a.entryId, a.seq])));
+    committed = newHead;
     return plans.map((plan) => outcomeOf(plan, placed, newHead.size));
   });
+  // Only once committed: a head from a rolled-back transaction never existed.
+  if (committed) committedHeads.set(db, committed);
+  return outcomes;
 }
+
+/** The head each database handle's last sequencing transaction committed (see readLogHead). */
+const committedHeads = new WeakMap<Db, LogHead>();
 
 interface FreshDecision {
   p: PreparedDecision;

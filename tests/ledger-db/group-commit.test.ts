@@ -9,6 +9,7 @@ import { sequenceBatches, type PendingBatch } from "@/lib/ledger-store/sequence-
 import { verifyLog } from "@/lib/ledger-store/verify/verify-database";
 import type { XapiStatement } from "@/lib/ledger/xapi/types";
 import { TEST_KEYS } from "@/tests/support/personal-data-keys";
+import { appendLegacyDecisions } from "../support/legacy-ledger";
 import { DATABASE_KINDS } from "../support/test-databases";
 import { checkpoint, statements, useLedgerTestbed } from "./ledger-fixture";
 
@@ -104,6 +105,16 @@ describe.each(DATABASE_KINDS)("group commit of the decisions log (%s)", (kind) =
     }
     const all = results.flatMap((r) => r.records.map((x) => x.seq)).sort((x, y) => x - y);
     expect(all).toEqual(Array.from({ length: 120 }, (_, i) => before + i));
+    await expectVerifies();
+  });
+
+  it("re-reads the head when another writer appended since this handle's last commit", async () => {
+    const first = await appendDecisions(bed.t.db, TEST_KEYS, statements(3), WRITER);
+    // Another writer: it neither uses nor updates this handle's remembered head.
+    const other = await appendLegacyDecisions(bed.t.db, statements(2), { name: "other-writer" });
+    expect(other.records[0]!.seq).toBe(first.treeSize);
+    const after = await appendDecisions(bed.t.db, TEST_KEYS, statements(3), WRITER);
+    expect(after.records.map((r) => r.seq)).toEqual([0, 1, 2].map((i) => other.treeSize + i));
     await expectVerifies();
   });
 });
