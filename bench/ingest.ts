@@ -29,7 +29,6 @@
  *   INGEST_BENCH_POOL               distinct demo statements, re-used under fresh ids (default 10000)
  */
 import { execFileSync } from "node:child_process";
-import { availableParallelism, cpus, totalmem } from "node:os";
 import postgres, { type Sql } from "postgres";
 import { sql } from "drizzle-orm";
 import { z } from "zod";
@@ -41,7 +40,7 @@ import { checkSeed000Chain, copyBaseline, createBaselineTables, seed000Baseline 
 import { runCell, type CellResult, type IngestTarget } from "./support/ingest-client";
 import { productionBuild, startBenchServer, type BenchServer } from "./support/ingest-server";
 import { StatementPool } from "./support/statement-pool";
-import { formatRate, markdownTable, table } from "./support/stats";
+import { describeMachine, formatRate, markdownTable, table } from "./support/stats";
 
 const list = (value: string | undefined, fallback: number[]) => (value ? value.split(",").map((v) => Number(v.trim())) : fallback);
 const BATCHES = list(process.env.INGEST_BENCH_BATCHES, [1, 10, 100, 1000]);
@@ -137,7 +136,7 @@ async function main(): Promise<void> {
     log("baselines, round 2:");
     await runBaselines(pg, pool, baselines);
     const committed = await checkCommitted(bench.db, acknowledged);
-    const machine = await describeMachine(pg);
+    const machine = describeMachine(await serverVersion(pg));
     printReport({ cells, baselines, committed, machine, loadBefore, loadAfter: uptime(), build, pool });
   } finally {
     const code = await server?.stop();
@@ -147,10 +146,9 @@ async function main(): Promise<void> {
   }
 }
 
-async function describeMachine(pg: Sql): Promise<string> {
+async function serverVersion(pg: Sql): Promise<string | undefined> {
   const [row] = await pg<{ v: string }[]>`select version() as v`;
-  const cpu = cpus()[0]?.model ?? "unknown CPU";
-  return `nproc ${availableParallelism()} (${cpu}), ${Math.round(totalmem() / 2 ** 30)} GiB RAM, Node ${process.version}, ${row?.v.split(" on ")[0]}`;
+  return row?.v;
 }
 
 interface Report {

@@ -38,7 +38,7 @@
  */
 import { randomUUID } from "node:crypto";
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { cpus, tmpdir, totalmem } from "node:os";
+import { tmpdir } from "node:os";
 import path from "node:path";
 import { sql } from "drizzle-orm";
 import { z } from "zod";
@@ -57,7 +57,7 @@ import { readInclusionProof, readTreeRoot } from "../lib/ledger-store/merkle-sto
 import { verifyLog } from "../lib/ledger-store/verify/verify-database";
 import { columnTypes, createBaselineTable, decisionColumns, dropSecondaryIndexes, insertStatement, readDecisionRows } from "./support/baseline-table";
 import { createBenchDatabase } from "./support/bench-db";
-import { formatRate, markdownTable, percentile, table, timed } from "./support/stats";
+import { describeMachine, formatRate, markdownTable, percentile, table, timed } from "./support/stats";
 import { appendLegacyDecisions } from "../tests/support/legacy-ledger";
 import { newPersonalDataKeys } from "../tests/support/personal-data-keys";
 
@@ -317,9 +317,8 @@ async function measureProofs(db: Db, size: number, results: Result[]): Promise<v
 async function printReport(db: Db, results: Result[], verificationRuns: string): Promise<void> {
   const header = ["measure", "ledger", "baseline", "ratio", "target", "met"];
   const rows = results.map((r) => [r.name, r.value, r.baseline, r.ratio, r.target, r.pass]);
-  const cpu = cpus()[0]?.model ?? "unknown CPU";
   const [server] = await queryRows(db, sql`select version() as v`, z.object({ v: z.string() }));
-  const machine = `${cpus().length} vCPU (${cpu}), ${Math.round(totalmem() / 2 ** 30)} GiB RAM, Node ${process.version}, ${server?.v.split(" on ")[0]}`;
+  const machine = describeMachine(server?.v);
   process.stdout.write(`\nLedger benchmark (${machine})\n\n${table(header, rows)}\n\n`);
   process.stdout.write(`Markdown:\n\n${markdownTable(header, rows)}\n\nMachine: ${machine}\n`);
   process.stdout.write(`${verificationRuns}\n`);

@@ -1,3 +1,5 @@
+import { availableParallelism, cpus, totalmem } from "node:os";
+
 /** Percentile (nearest rank) of already sorted values. */
 export function percentile(sorted: number[], p: number): number {
   if (sorted.length === 0) return NaN;
@@ -25,4 +27,13 @@ export async function timed<T>(fn: () => Promise<T>): Promise<{ ms: number; valu
   const start = performance.now();
   const value = await fn();
   return { ms: performance.now() - start, value };
+}
+
+/**
+ * The machine line every benchmark report carries: CPUs, memory, Node and the Postgres
+ * server (`version()` of the database measured, as the server prints it).
+ */
+export function describeMachine(postgresVersion: string | undefined): string {
+  const cpu = cpus()[0]?.model ?? "unknown CPU";
+  return `nproc ${availableParallelism()} (${cpu}), ${Math.round(totalmem() / 2 ** 30)} GiB RAM, Node ${process.version}, ${postgresVersion?.split(" on ")[0] ?? "unknown PostgreSQL"}`;
 }

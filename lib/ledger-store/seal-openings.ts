@@ -66,7 +66,10 @@ export async function sealRecords(db: Pick<Db, "select">, keys: PersonalDataKeys
   const subjectOf = new Map(withValues.map((r) => [r.recordId, subjectIndexOf(keys, r.committed.subject, r.recordId)]));
   const bySubject = await currentKeys(db, keys, [...new Set(subjectOf.values())], now);
   for (const key of bySubject.values()) batch.keys.set(key.id, key);
-  for (const r of withValues) batch.records.push(sealRecord(keys, r, subjectOf.get(r.recordId)!, bySubject.get(subjectOf.get(r.recordId)!)!));
+  for (const r of withValues) {
+    const subjectIndex = subjectOf.get(r.recordId)!;
+    batch.records.push(sealRecord(keys, r, subjectIndex, bySubject.get(subjectIndex)!));
+  }
   return batch;
 }
 
@@ -127,10 +130,10 @@ function encryptOpenings(r: RecordToSeal, key: HeldKey): Omit<OpeningRow, "seq">
 /**
  * Step 2, in the sequencing transaction under the log's lock: stores the openings and
  * lookups of `batches` (in group order; only the records to store, each batch with the keys
- * it sealed under) with their records' sequence numbers. The batches' keys are not changed,
+ * it sealed under) with their records' sequence numbers (`placed`: each new record's position). The batches' keys are not changed,
  * so a group that fails can be stored again batch by batch.
  */
-export async function storeSealed(tx: Db, keys: PersonalDataKeys, batches: SealedBatch[], seqOf: Map<string, number>): Promise<void> {
+export async function storeSealed(tx: Db, keys: PersonalDataKeys, batches: SealedBatch[], placed: Map<string, { seq: number }>): Promise<void> {
   const records = batches.flatMap((b) => b.records);
   if (records.length === 0) return;
   const active = await activeKeys(tx, keys, [...new Set(records.map((r) => r.subjectIndex))]);
@@ -154,7 +157,7 @@ export async function storeSealed(tx: Db, keys: PersonalDataKeys, batches: Seale
         newRows.push(key.newRow);
         inserted.add(key.id);
       }
-      const seq = seqOf.get(r.recordId)!;
+      const seq = placed.get(r.recordId)!.seq;
       const sealedRows = r.keyId === key.id ? r.openings : encryptOpenings(r, key);
       for (const o of sealedRows) openings.push({ ...o, seq });
       for (const l of r.lookups) lookups.push({ ...l, seq });

@@ -82,7 +82,7 @@ export async function sequenceBatches(db: Db, batches: PendingBatch[]): Promise<
     await insertRowsAsJson(tx, decisions, rows);
     const placed = new Map(appended.map((a) => [a.entryId, { seq: a.seq, leafHash: toHex(a.leafHash) }]));
     const toSeal = plans.flatMap((plan, i) => (plan.ok ? [freshPart(batches[i]!.sealed, plan.fresh)] : []));
-    await storeSealed(tx, batches[0]!.keys, toSeal, new Map(appended.map((a) => [a.entryId, a.seq])));
+    await storeSealed(tx, batches[0]!.keys, toSeal, placed);
     committed = newHead;
     return plans.map((plan) => outcomeOf(plan, placed, newHead.size));
   });
